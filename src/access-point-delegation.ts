@@ -1,0 +1,95 @@
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { DelegationConditions } from './policy';
+
+/**
+ * Which access points the bucket policy delegates to.
+ *
+ * The bucket policy allows any request that arrives through a trusted access point; each access
+ * point's own policy then decides who may do what. The statement's size never depends on how many
+ * access points exist.
+ */
+export abstract class AccessPointDelegation {
+  /**
+   * Trust every access point owned by the bucket's account (AWS's recommended bucket policy).
+   */
+  public static account(): AccessPointDelegation {
+    return new AccountDelegation([]);
+  }
+
+  /**
+   * Trust only access points of the bucket's account whose name matches `namePattern`.
+   *
+   * @param namePattern an access point name, or a pattern with `*` (any characters) and `?` (one
+   * character), e.g. `tenant-*`.
+   */
+  public static accessPoints(namePattern: string): AccessPointDelegation {
+    return new NamedAccessPointsDelegation(namePattern);
+  }
+
+  /**
+   * Trust every access point of the bucket's account and of the given accounts (cross-account
+   * access points, whose owners set `bucketAccountId`).
+   *
+   * @param accountIds 12-digit AWS account IDs
+   */
+  public static accounts(accountIds: string[]): AccessPointDelegation {
+    return new AccountDelegation(accountIds);
+  }
+
+  /**
+   * The conditions of the delegating statement, for the bucket owned by `scope`'s stack account.
+   *
+   * @internal
+   */
+  public abstract _bind(scope: IConstruct): DelegationConditions;
+
+  /**
+   * Problems with the delegation's input, each naming the prop.
+   *
+   * @internal
+   */
+  public abstract _validate(): string[];
+}
+
+class AccountDelegation extends AccessPointDelegation {
+  constructor(private readonly otherAccounts: string[]) {
+    super();
+  }
+
+  public _bind(scope: IConstruct): DelegationConditions {
+    return { accounts: [...new Set([Stack.of(scope).account, ...this.otherAccounts])] };
+  }
+
+  public _validate(): string[] {
+    if (this.otherAccounts.length === 0) return [];
+    return this.otherAccounts
+      .filter(account => !Token.isUnresolved(account) && !/^\d{12}$/.test(account))
+      .map(account => `delegation: "${account}" is not a 12-digit AWS account ID`);
+  }
+}
+
+class NamedAccessPointsDelegation extends AccessPointDelegation {
+  constructor(private readonly namePattern: string) {
+    super();
+  }
+
+  public _bind(scope: IConstruct): DelegationConditions {
+    const stack = Stack.of(scope);
+    const arnPattern = stack.formatArn({
+      service: 's3',
+      resource: 'accesspoint',
+      resourceName: this.namePattern,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    return { accounts: [stack.account], accessPointArnPattern: arnPattern };
+  }
+
+  public _validate(): string[] {
+    if (Token.isUnresolved(this.namePattern)) return [];
+    if (!/^[a-z0-9*?-]{1,50}$/.test(this.namePattern) || /^[*?]+$/.test(this.namePattern)) {
+      return [`delegation: access point name pattern "${this.namePattern}" may contain only lowercase letters, digits, "-", "*" and "?" (1-50 characters), and must not be only wildcards (use AccessPointDelegation.account() to trust every access point)`];
+    }
+    return [];
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The policy core: every statement this library writes is built here, from plain values. Constructs
+ * decide where a statement goes; they never assemble policy JSON themselves.
+ */
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Access } from './access';
+import {
+  CONSOLE_LIST_ACTIONS,
+  DATA_ACTIONS,
+  GET_ACCESS_POINT_ACTIONS,
+  KMS_READ_ACTIONS,
+  KMS_WRITE_ACTIONS,
+  LIST_ACTIONS,
+  OBJECT_DELETE_ACTIONS,
+  OBJECT_READ_ACTIONS,
+  OBJECT_WRITE_ACTIONS,
+} from './perms';
+
+/** The actions one access level needs, split by the resource they apply to. */
+export interface ActionSet {
+  readonly objectActions: string[];
+  readonly listActions: string[];
+  readonly kmsActions: string[];
+}
+
+const READ: ActionSet = { objectActions: OBJECT_READ_ACTIONS, listActions: LIST_ACTIONS, kmsActions: KMS_READ_ACTIONS };
+const WRITE: ActionSet = { objectActions: OBJECT_WRITE_ACTIONS, listActions: [], kmsActions: KMS_WRITE_ACTIONS };
+const DELETE: ActionSet = { objectActions: OBJECT_DELETE_ACTIONS, listActions: [], kmsActions: [] };
+const LIST: ActionSet = { objectActions: [], listActions: LIST_ACTIONS, kmsActions: [] };
+
+/** Union of action sets, sorted and without duplicates (stable templates, readable diffs). */
+export function combineActions(...sets: ActionSet[]): ActionSet {
+  const merge = (pick: (s: ActionSet) => string[]) => [...new Set(sets.flatMap(pick))].sort();
+  return { objectActions: merge(s => s.objectActions), listActions: merge(s => s.listActions), kmsActions: merge(s => s.kmsActions) };
+}
+
+/** Named action sets behind the grant methods. */
+export const ActionSets = {
+  READ,
+  WRITE,
+  DELETE,
+  LIST,
+  READ_WRITE: combineActions(READ, WRITE),
+  READ_WRITE_DELETE: combineActions(READ, WRITE, DELETE),
+};
+
+/** The action set of an access level. */
+export function actionsFor(access: Access): ActionSet {
+  switch (access) {
+    case Access.READ: return ActionSets.READ;
+    case Access.WRITE: return ActionSets.WRITE;
+    case Access.READ_WRITE: return ActionSets.READ_WRITE;
+    case Access.READ_WRITE_DELETE: return ActionSets.READ_WRITE_DELETE;
+  }
+}
+
+/**
+ * Which keys a grant covers: one folder (a normalized prefix ending in `/`), or every key when
+ * `prefix` is undefined (the caller asked for that explicitly).
+ */
+export interface KeyScope {
+  readonly prefix?: string;
+}
+
+/** The ARN of objects under `keyPattern` reached through the access point `accessPointArn`. */
+export function accessPointObjectArn(accessPointArn: string, keyPattern: string): string {
+  return `${accessPointArn}/object/${keyPattern}`;
+}
+
+/** One statement's worth of a grant, without a principal. */
+export interface GrantPart {
+  readonly actions: string[];
+  readonly resourceArns: string[];
+  readonly conditions?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * A folder grant through an access point: object actions on `object/PREFIX*`, and ListBucket on
+ * the access point ARN limited by `s3:prefix` (without the condition, listing shows every key).
+ */
+export function folderGrantParts(accessPointArn: string, scope: KeyScope, actions: ActionSet): GrantPart[] {
+  return folderParts(accessPointArn, accessPointObjectArn, scope, actions);
+}
+
+/** The object ARN of a key pattern in a bucket (no `/object/` segment, unlike an access point). */
+function bucketObjectArn(bucketArn: string, keyPattern: string): string {
+  return `${bucketArn}/${keyPattern}`;
+}
+
+function folderParts(containerArn: string, objectArn: (arn: string, keyPattern: string) => string, scope: KeyScope, actions: ActionSet): GrantPart[] {
+  const parts: GrantPart[] = [];
+  if (actions.objectActions.length > 0) {
+    parts.push({
+      actions: actions.objectActions,
+      resourceArns: [objectArn(containerArn, `${scope.prefix ?? ''}*`)],
+    });
+  }
+  if (actions.listActions.length > 0) {
+    parts.push({
+      actions: actions.listActions,
+      resourceArns: [containerArn],
+      conditions: scope.prefix === undefined ? undefined : listPrefixCondition(scope.prefix),
+    });
+  }
+  return parts;
+}
+
+/** `s3:prefix` limited to one folder: the folder itself and everything below it. */
+export function listPrefixCondition(prefix: string): Record<string, Record<string, unknown>> {
+  return { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } };
+}
+
+/** The S3 bucket and object ARNs of a bucket ARN. */
+function bucketResources(bucketArn: string): string[] {
+  return [bucketArn, `${bucketArn}/*`];
+}
+
+/** Which access points a bucket policy delegates to, as condition blocks. */
+export interface DelegationConditions {
+  /** Accounts whose access points are trusted (`s3:DataAccessPointAccount`). */
+  readonly accounts: string[];
+  /** Optional ARN pattern of the trusted access points (`s3:DataAccessPointArn`). */
+  readonly accessPointArnPattern?: string;
+}
+
+/**
+ * AWS's recommended bucket policy for access points: the bucket trusts any request that arrives
+ * through an access point of the given accounts; each access point's own policy then decides.
+ * Fixed account values keep the statement non-public for Block Public Access.
+ */
+export function delegationStatement(bucketArn: string, delegation: DelegationConditions): iam.PolicyStatement {
+  const conditions: Record<string, Record<string, unknown>> = {
+    StringEquals: { 's3:DataAccessPointAccount': delegation.accounts.length === 1 ? delegation.accounts[0] : delegation.accounts },
+  };
+  if (delegation.accessPointArnPattern !== undefined) {
+    conditions.StringLike = { 's3:DataAccessPointArn': delegation.accessPointArnPattern };
+  }
+  return new iam.PolicyStatement({
+    sid: 'DelegateToAccessPoints',
+    effect: iam.Effect.ALLOW,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['*'],
+    resources: bucketResources(bucketArn),
+    conditions,
+  });
+}
+
+/** Deny every request that is not made over TLS. */
+export function sslOnlyStatement(bucketArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyInsecureTransport',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:*'],
+    resources: bucketResources(bucketArn),
+    conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+  });
+}
+
+/**
+ * Deny data access that does not come through an access point (`s3:DataAccessPointArn` absent),
+ * except for the named principals. Only data actions: bucket-policy management is never denied,
+ * so nobody is locked out of repairing the policy.
+ */
+export function denyDirectAccessStatement(bucketArn: string, exemptPrincipalArns: string[]): iam.PolicyStatement {
+  const conditions: Record<string, Record<string, unknown>> = { Null: { 's3:DataAccessPointArn': 'true' } };
+  if (exemptPrincipalArns.length > 0) {
+    conditions.ArnNotLike = { 'aws:PrincipalArn': exemptPrincipalArns };
+  }
+  return new iam.PolicyStatement({
+    sid: 'DenyDirectAccess',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: DATA_ACTIONS,
+    resources: bucketResources(bucketArn),
+    conditions,
+  });
+}
+
+/**
+ * Make an access point exclusive: every principal whose ARN does not match `allowedPrincipalArns`
+ * is denied data access through it, even a same-account admin whose identity policy allows `s3:*`.
+ * `aws:PrincipalArn` rather than `NotPrincipal`: for a role it is the role's ARN, so role sessions
+ * keep working. Only data actions, so the access point stays manageable.
+ */
+export function exclusiveAccessStatement(accessPointArn: string, allowedPrincipalArns: string[]): iam.PolicyStatement {
+  const operator = allowedPrincipalArns.some(arn => arn.includes('*')) ? 'ArnNotLike' : 'ArnNotEquals';
+  return new iam.PolicyStatement({
+    sid: 'DenyOtherPrincipals',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: DATA_ACTIONS,
+    resources: [accessPointArn, accessPointObjectArn(accessPointArn, '*')],
+    conditions: { [operator]: { 'aws:PrincipalArn': allowedPrincipalArns } },
+  });
+}
+
+/**
+ * What the S3 console needs to reach one access point: list buckets and access points, and look up
+ * this access point (resource `*`, narrowed to it by `s3:DataAccessPointArn`).
+ */
+export function consoleParts(accessPointArn: string): GrantPart[] {
+  return [
+    { actions: CONSOLE_LIST_ACTIONS, resourceArns: ['*'] },
+    getAccessPointPart(accessPointArn),
+  ];
+}
+
+/** `s3:GetAccessPoint` for one access point: resource `*`, narrowed by `s3:DataAccessPointArn`. */
+export function getAccessPointPart(accessPointArn: string): GrantPart {
+  return {
+    actions: GET_ACCESS_POINT_ACTIONS,
+    resourceArns: ['*'],
+    conditions: { StringEquals: { 's3:DataAccessPointArn': accessPointArn } },
+  };
+}
+
+/**
+ * The VPC endpoint policy for one folder: the request must be allowed for both the access point
+ * ARN and the bucket ARN (aws-facts.md section 4), with the same folder limits as the grant.
+ */
+export function endpointStatements(accessPointArn: string, bucketArn: string, prefix: string, actions: ActionSet): iam.PolicyStatement[] {
+  const scope = { prefix };
+  const throughAccessPoint = folderGrantParts(accessPointArn, scope, actions);
+  const onBucket = folderParts(bucketArn, bucketObjectArn, scope, actions);
+  return throughAccessPoint.map((part, i) => toResourceStatement({
+    ...part,
+    resourceArns: [...part.resourceArns, ...onBucket[i].resourceArns],
+  }, new iam.AnyPrincipal()));
+}
+
+/** A grant part as a statement for an identity policy. */
+export function toStatement(part: GrantPart): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: part.actions, resources: part.resourceArns, conditions: part.conditions });
+}
+
+/**
+ * A grant part as a statement for a resource policy, naming `principal`. Conditions are kept:
+ * aws-cdk-lib's Grant drops them on the resource side, which would let a folder grant list the
+ * whole bucket.
+ */
+export function toResourceStatement(part: GrantPart, principal: iam.IPrincipal): iam.PolicyStatement {
+  return new iam.PolicyStatement({ principals: [principal], actions: part.actions, resources: part.resourceArns, conditions: part.conditions });
+}

@@ -1,0 +1,238 @@
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { IAccessPoint } from './access-point';
+import { AccessPointDelegation } from './access-point-delegation';
+import { denyDirectAccessStatement, delegationStatement, sslOnlyStatement } from './policy';
+import { UserAccessPoint, UserAccessPointOptions } from './user-access-point';
+import { throwIfInvalid, validateBucketName } from './validation';
+import { VpcAccessPoint, VpcAccessPointOptions } from './vpc-access-point';
+
+/**
+ * How a SharedBucket encrypts objects at rest.
+ */
+export enum SharedBucketEncryption {
+  /** SSE-S3: keys managed by S3. */
+  S3_MANAGED = 'S3_MANAGED',
+  /** SSE-KMS with S3 Bucket Keys, with a key the construct creates or the one you pass as `encryptionKey`. */
+  KMS = 'KMS',
+}
+
+/**
+ * Properties of a SharedBucket.
+ */
+export interface SharedBucketProps {
+  /**
+   * Adopt an existing bucket instead of creating one (e.g. `s3.Bucket.fromBucketName`).
+   *
+   * The construct then creates an `AWS::S3::BucketPolicy` for it, which replaces any policy the
+   * bucket already has. Props that configure a new bucket (`bucketName`, `encryption`,
+   * `encryptionKey`, `versioned`, `removalPolicy`, `serverAccessLogsBucket`) cannot be combined
+   * with it.
+   *
+   * @default - a new bucket is created
+   */
+  readonly bucket?: s3.IBucket;
+
+  /**
+   * Physical name of the new bucket.
+   *
+   * @default - CloudFormation generates a unique name
+   */
+  readonly bucketName?: string;
+
+  /**
+   * Server-side encryption of the new bucket.
+   *
+   * @default - `SharedBucketEncryption.KMS` when `encryptionKey` is given, otherwise `SharedBucketEncryption.S3_MANAGED`
+   */
+  readonly encryption?: SharedBucketEncryption;
+
+  /**
+   * The KMS key for `SharedBucketEncryption.KMS`. Grants through access points add `kms:Decrypt`
+   * and `kms:GenerateDataKey` on it.
+   *
+   * @default - with `SharedBucketEncryption.KMS`, a new key with rotation enabled
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Keep every version of every object, so that an overwrite or delete can be undone.
+   *
+   * @default true
+   */
+  readonly versioned?: boolean;
+
+  /**
+   * What happens to the new bucket when it leaves the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Where to deliver server access logs of the new bucket.
+   *
+   * @default - no server access logs
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * Key prefix for the server access logs.
+   *
+   * @default - no prefix
+   */
+  readonly serverAccessLogsPrefix?: string;
+
+  /**
+   * Which access points the bucket policy delegates to.
+   *
+   * @default AccessPointDelegation.account()
+   */
+  readonly delegation?: AccessPointDelegation;
+
+  /**
+   * Deny object and list actions on the bucket for requests that do not come through an access
+   * point. Bucket-policy management is never denied.
+   *
+   * Note that `autoDeleteObjects`, `BucketDeployment` and replication call the bucket directly:
+   * name their roles in `directAccessPrincipals`.
+   *
+   * @default false
+   */
+  readonly denyDirectAccess?: boolean;
+
+  /**
+   * Principals still allowed to use the bucket directly when `denyDirectAccess` is on (matched on
+   * `aws:PrincipalArn`): roles, users or `ArnPrincipal`s.
+   *
+   * @default - none
+   */
+  readonly directAccessPrincipals?: iam.IPrincipal[];
+}
+
+/**
+ * An S3 bucket shared through access points: secure defaults (Block Public Access, TLS only,
+ * encryption, ACLs disabled, versioning, retained on stack deletion) and a bucket policy that
+ * delegates access control to access points.
+ */
+export class SharedBucket extends Construct {
+  /** The bucket (created, or adopted through `bucket`). */
+  public readonly bucket: s3.IBucket;
+
+  /** The KMS key that encrypts the bucket, when it uses SSE-KMS. */
+  public readonly encryptionKey?: kms.IKey;
+
+  /** The bucket policy this construct writes into. */
+  private readonly policy: iam.PolicyDocument;
+
+  private readonly _accessPoints: IAccessPoint[] = [];
+
+  constructor(scope: Construct, id: string, props: SharedBucketProps = {}) {
+    super(scope, id);
+    throwIfInvalid(this, 'SharedBucket', validateSharedBucketProps(props));
+
+    if (props.bucket) {
+      this.bucket = props.bucket;
+      this.policy = new s3.BucketPolicy(this, 'Policy', { bucket: props.bucket }).document;
+      this.policy.addStatements(sslOnlyStatement(this.bucket.bucketArn));
+      Annotations.of(this).addWarningV2('cdk-shared-bucket:adoptedBucketPolicy',
+        `The bucket policy of the adopted bucket is now managed by CloudFormation (${this.node.path}/Policy): it replaces any policy the bucket already has. Move statements you need into SharedBucket or bucket.addToResourcePolicy().`);
+    } else {
+      const bucket = this.createBucket(props);
+      this.bucket = bucket;
+      // The first statement makes s3.Bucket create its policy; later ones go into the same document.
+      bucket.addToResourcePolicy(sslOnlyStatement(bucket.bucketArn));
+      this.policy = bucket.policy!.document;
+    }
+    this.encryptionKey = this.bucket.encryptionKey;
+
+    this.policy.addStatements(delegationStatement(this.bucket.bucketArn, (props.delegation ?? AccessPointDelegation.account())._bind(this)));
+    if (props.denyDirectAccess) {
+      // Validated above: every exempt principal has an ARN.
+      const exemptArns = (props.directAccessPrincipals ?? []).map(principal => tryPrincipalArn(principal)!);
+      this.policy.addStatements(denyDirectAccessStatement(this.bucket.bucketArn, exemptArns));
+      Annotations.of(this).addWarningV2('cdk-shared-bucket:denyDirectAccess',
+        'denyDirectAccess: requests that do not come through an access point are denied. autoDeleteObjects, BucketDeployment, replication and administrators call the bucket directly: list their roles in directAccessPrincipals.');
+    }
+  }
+
+  /** The access points created through `addUserAccessPoint` and `addVpcAccessPoint`. */
+  public get accessPoints(): IAccessPoint[] {
+    return [...this._accessPoints];
+  }
+
+  /**
+   * Add an Internet-origin access point for one IAM user, role or group, scoped to a folder.
+   *
+   * @param id construct id, under this SharedBucket
+   * @param options the identity, its folder and access
+   */
+  public addUserAccessPoint(id: string, options: UserAccessPointOptions): UserAccessPoint {
+    const userAccessPoint = new UserAccessPoint(this, id, { ...options, bucket: this.bucket });
+    this._accessPoints.push(userAccessPoint.accessPoint);
+    return userAccessPoint;
+  }
+
+  /**
+   * Add a VPC-origin access point scoped to a folder, with the VPC's S3 gateway endpoint and a
+   * reader function in an isolated subnet.
+   *
+   * @param id construct id, under this SharedBucket
+   * @param options the VPC, the folder and its consumers
+   */
+  public addVpcAccessPoint(id: string, options: VpcAccessPointOptions): VpcAccessPoint {
+    const vpcAccessPoint = new VpcAccessPoint(this, id, { ...options, bucket: this.bucket });
+    this._accessPoints.push(vpcAccessPoint.accessPoint);
+    return vpcAccessPoint;
+  }
+
+  private createBucket(props: SharedBucketProps): s3.Bucket {
+    const kmsEncrypted = props.encryption === SharedBucketEncryption.KMS || props.encryptionKey !== undefined;
+    return new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: kmsEncrypted ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
+      encryptionKey: kmsEncrypted ? props.encryptionKey : undefined,
+      bucketKeyEnabled: kmsEncrypted ? true : undefined,
+      versioned: props.versioned ?? true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      serverAccessLogsPrefix: props.serverAccessLogsPrefix,
+    });
+  }
+}
+
+/** Every problem with SharedBucket props, each naming the prop. */
+function validateSharedBucketProps(props: SharedBucketProps): string[] {
+  const problems = [...validateBucketName('bucketName', props.bucketName), ...(props.delegation?._validate() ?? [])];
+  if (props.encryption === SharedBucketEncryption.S3_MANAGED && props.encryptionKey) {
+    problems.push('encryptionKey: a KMS key needs encryption SharedBucketEncryption.KMS (encryption is S3_MANAGED)');
+  }
+  if (props.directAccessPrincipals && !props.denyDirectAccess) {
+    problems.push('directAccessPrincipals: only has an effect with denyDirectAccess: true');
+  }
+  (props.directAccessPrincipals ?? []).forEach((principal, i) => {
+    if (tryPrincipalArn(principal) === undefined) {
+      problems.push(`directAccessPrincipals[${i}]: cannot tell the ARN of ${principal}; pass a role, a user or an iam.ArnPrincipal`);
+    }
+  });
+  if (props.bucket) {
+    const newBucketOnly: Array<keyof SharedBucketProps> = ['bucketName', 'encryption', 'encryptionKey', 'versioned', 'removalPolicy', 'serverAccessLogsBucket', 'serverAccessLogsPrefix'];
+    for (const prop of newBucketOnly.filter(p => props[p] !== undefined)) {
+      problems.push(`${prop}: configures a new bucket and cannot be combined with bucket (an adopted bucket keeps its own settings)`);
+    }
+  }
+  return problems;
+}
+
+/** The ARN `aws:PrincipalArn` carries for a role, a user or an ArnPrincipal. */
+function tryPrincipalArn(principal: iam.IPrincipal): string | undefined {
+  if (principal instanceof iam.ArnPrincipal) return principal.arn;
+  const candidate = principal as Partial<iam.IRole & iam.IUser>;
+  return candidate.roleArn ?? candidate.userArn;
+}
+

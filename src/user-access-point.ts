@@ -1,0 +1,140 @@
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { Access } from './access';
+import { AccessPoint } from './access-point';
+import { actionsFor, consoleParts, exclusiveAccessStatement, toStatement } from './policy';
+import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validatePrefix } from './validation';
+
+/**
+ * Options for a UserAccessPoint, as `SharedBucket.addUserAccessPoint` takes them.
+ */
+export interface UserAccessPointOptions {
+  /** The IAM user, role or group that uses the access point. */
+  readonly identity: iam.IIdentity;
+
+  /**
+   * The folder the identity may use (a `/` is appended when missing, so `bob` never matches
+   * `bobby/`). `UserAccessPoint.PER_USER_FOLDER` gives each IAM user (or each member of a group)
+   * the folder named after the user.
+   *
+   * @default - the user's name for an IAM user whose name is known at synth time; otherwise required
+   */
+  readonly prefix?: string;
+
+  /**
+   * What the identity may do in its folder.
+   *
+   * @default Access.READ_WRITE
+   */
+  readonly access?: Access;
+
+  /**
+   * The access point's name.
+   *
+   * @default - generated from the construct path
+   */
+  readonly accessPointName?: string;
+
+  /**
+   * Let the identity browse to the access point in the S3 console: adds `s3:ListAllMyBuckets`,
+   * `s3:ListAccessPoints` and `s3:GetAccessPoint` (narrowed to this access point) to its policy.
+   *
+   * @default false
+   */
+  readonly consoleAccess?: boolean;
+
+  /**
+   * Deny every other principal at this access point, including same-account admins whose identity
+   * policies allow `s3:*`. For a group, members are IAM users, so every principal that is not an
+   * IAM user of this account is denied.
+   *
+   * @default true
+   */
+  readonly exclusive?: boolean;
+}
+
+/**
+ * Properties of a UserAccessPoint.
+ */
+export interface UserAccessPointProps extends UserAccessPointOptions {
+  /** The bucket to share (e.g. `SharedBucket.bucket`). */
+  readonly bucket: s3.IBucket;
+}
+
+/**
+ * An Internet-origin access point for one IAM user, role or group, scoped to one folder.
+ *
+ * Writes both sides together: the access point policy allows the identity on its folder (and, by
+ * default, denies everyone else), and the identity's policy allows the access point's ARNs only,
+ * never the bucket's.
+ */
+export class UserAccessPoint extends Construct {
+  /** Each IAM user gets the folder named after them (`${aws:username}/`). Not for roles. */
+  public static readonly PER_USER_FOLDER = PER_USER_FOLDER;
+
+  /** The access point. */
+  public readonly accessPoint: AccessPoint;
+
+  /** The folder, ending in `/` (or `${aws:username}/`). */
+  public readonly prefix: string;
+
+  /** The identity that uses the access point. */
+  public readonly identity: iam.IIdentity;
+
+  /** What the identity may do in its folder. */
+  public readonly access: Access;
+
+  constructor(scope: Construct, id: string, props: UserAccessPointProps) {
+    super(scope, id);
+    const kind = identityKind(props.identity);
+    const prefix = props.prefix ?? defaultPrefix(props.identity);
+    throwIfInvalid(this, 'UserAccessPoint', prefix === undefined
+      ? ['prefix: required unless the identity is an IAM user whose name is known at synth time (pass the folder, e.g. "reports/")']
+      : validatePrefix('prefix', prefix, { allowPerUserFolder: kind !== 'role' }));
+
+    this.identity = props.identity;
+    this.prefix = normalizePrefix(prefix!);
+    this.access = props.access ?? Access.READ_WRITE;
+    this.accessPoint = new AccessPoint(this, 'AccessPoint', { bucket: props.bucket, accessPointName: props.accessPointName });
+
+    // A group cannot be named in a resource policy: name the account, and let the members' group
+    // policy (written by the same grant) decide.
+    const resourcePolicyPrincipal = kind === 'group' ? new iam.AccountPrincipal(Stack.of(this).account) : props.identity.grantPrincipal;
+    this.accessPoint._grant(props.identity, actionsFor(this.access), this.prefix, { resourcePolicyPrincipal });
+
+    if (props.exclusive ?? true) {
+      this.accessPoint.addToResourcePolicy(exclusiveAccessStatement(this.accessPoint.accessPointArn, [this.identityArnPattern(kind)]));
+    }
+    if (props.consoleAccess) {
+      consoleParts(this.accessPoint.accessPointArn).forEach(part => props.identity.addToPrincipalPolicy(toStatement(part)));
+    }
+  }
+
+  /** The `aws:PrincipalArn` of requests the identity makes. */
+  private identityArnPattern(kind: IdentityKind): string {
+    const identity = this.identity as Partial<iam.IUser & iam.IRole>;
+    switch (kind) {
+      case 'user': return identity.userArn!;
+      case 'role': return identity.roleArn!;
+      case 'group': return Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    }
+  }
+}
+
+type IdentityKind = 'user' | 'role' | 'group';
+
+function identityKind(identity: iam.IIdentity): IdentityKind {
+  if ('userArn' in identity) return 'user';
+  if ('roleArn' in identity) return 'role';
+  if ('groupArn' in identity) return 'group';
+  throw new Error(`identity: ${identity} is not an IAM user, role or group`);
+}
+
+/** The user's name when known at synth time: an imported user's, or the name given to a new one. */
+function defaultPrefix(identity: iam.IIdentity): string | undefined {
+  const cfnUser = identity.node.defaultChild;
+  const userName = cfnUser instanceof iam.CfnUser ? cfnUser.userName : (identity as Partial<iam.IUser>).userName;
+  return userName !== undefined && !Token.isUnresolved(userName) ? userName : undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * Pure validation: each function returns the problems it found (empty when valid), skips
+ * unresolved tokens, and names the prop, the bad value and the rule. Constructs collect every
+ * problem and throw once (see `throwIfInvalid`).
+ */
+import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** The folder sentinel for per-user home folders (`${aws:username}/`). */
+export const PER_USER_FOLDER = '${aws:username}/';
+
+const MAX_KEY_BYTES = 1024;
+
+/** Bucket names: 3-63 characters of a-z, 0-9, `.` and `-`, as S3 requires. */
+export function validateBucketName(prop: string, name: string | undefined): string[] {
+  if (name === undefined || Token.isUnresolved(name)) return [];
+  const problems: string[] = [];
+  const bad = (rule: string) => problems.push(`${prop}: "${name}" ${rule}`);
+  if (name.length < 3 || name.length > 63) bad(`must be 3-63 characters long (it has ${name.length})`);
+  if (/[^a-z0-9.-]/.test(name)) bad('may contain only lowercase letters, digits, "." and "-"');
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) bad('must start and end with a lowercase letter or digit');
+  if (name.includes('..')) bad('must not contain ".."');
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) bad('must not look like an IP address');
+  if (name.startsWith('xn--') || name.startsWith('sthree-')) bad('must not start with "xn--" or "sthree-" (reserved by S3)');
+  if (name.endsWith('-s3alias') || name.endsWith('--ol-s3')) bad('must not end with "-s3alias" or "--ol-s3" (reserved by S3)');
+  return problems;
+}
+
+/**
+ * Access point names (aws-facts.md section 1): 3-50 characters of a-z, 0-9 and `-`, starting and
+ * ending with a letter or digit, not ending with the reserved alias suffixes.
+ */
+export function validateAccessPointName(prop: string, name: string | undefined): string[] {
+  if (name === undefined || Token.isUnresolved(name)) return [];
+  const problems: string[] = [];
+  const bad = (rule: string) => problems.push(`${prop}: "${name}" ${rule}`);
+  if (name.length < 3 || name.length > 50) bad(`must be 3-50 characters long (it has ${name.length})`);
+  if (/[^a-z0-9-]/.test(name)) bad('may contain only lowercase letters, digits and "-" (no "_", ".", uppercase or spaces)');
+  if (name.startsWith('-') || name.endsWith('-')) bad('must start and end with a lowercase letter or digit');
+  if (name.endsWith('-s3alias') || name.endsWith('-ext-s3alias')) bad('must not end with "-s3alias" or "-ext-s3alias" (reserved for access point aliases)');
+  return problems;
+}
+
+/**
+ * Folder prefixes (aws-facts.md section 9): no wildcard or policy variable could widen a grant, no
+ * leading `/`, not empty, at most 1,024 bytes. `PER_USER_FOLDER` is the one allowed variable.
+ */
+export function validatePrefix(prop: string, prefix: string, options: { allowPerUserFolder?: boolean } = {}): string[] {
+  if (Token.isUnresolved(prefix)) return [];
+  if (prefix === PER_USER_FOLDER) {
+    return options.allowPerUserFolder ? [] : [`${prop}: PER_USER_FOLDER needs IAM users (aws:username exists only for IAM users); use a user or a group as the identity`];
+  }
+  const problems: string[] = [];
+  const bad = (rule: string) => problems.push(`${prop}: "${prefix}" ${rule}`);
+  if (prefix === '' || prefix === '/') bad('must name a folder (an empty prefix would grant the whole bucket)');
+  if (/[*?]/.test(prefix)) bad('must not contain "*" or "?": in a policy they are wildcards and would widen the grant');
+  if (prefix.includes('${')) bad('must not contain "${": it would be read as a policy variable (use UserAccessPoint.PER_USER_FOLDER for home folders)');
+  if (prefix.startsWith('/')) bad('must not start with "/" (S3 keys have no leading slash)');
+  if (Buffer.byteLength(prefix, 'utf8') > MAX_KEY_BYTES) bad(`must be at most ${MAX_KEY_BYTES} bytes (it has ${Buffer.byteLength(prefix, 'utf8')})`);
+  return problems;
+}
+
+/**
+ * A prefix as a folder: ends in `/`, so `bob` never matches `bobby/`. An unresolved token is taken
+ * as a folder name and gets a `/` too: at worst `x//`, which is narrower, never wider.
+ */
+export function normalizePrefix(prefix: string): string {
+  return prefix.endsWith('/') && !Token.isUnresolved(prefix) ? prefix : `${prefix}/`;
+}
+
+/** Throw one error listing every problem, naming the construct. */
+export function throwIfInvalid(scope: IConstruct, constructName: string, problems: string[]): void {
+  if (problems.length === 0) return;
+  throw new Error(`${constructName} at '${scope.node.path}' has invalid props:\n${problems.map(p => `  - ${p}`).join('\n')}`);
+}

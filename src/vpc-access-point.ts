@@ -1,0 +1,209 @@
+import { Annotations, Lazy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, IConstruct } from 'constructs';
+import { Access } from './access';
+import { AccessPoint } from './access-point';
+import { ActionSets, actionsFor, endpointStatements, getAccessPointPart } from './policy';
+import { ReaderFunction } from './reader-function';
+import { normalizePrefix, throwIfInvalid, validatePrefix } from './validation';
+
+/**
+ * Options for a VpcAccessPoint, as `SharedBucket.addVpcAccessPoint` takes them.
+ */
+export interface VpcAccessPointOptions {
+  /** The only VPC the access point accepts requests from. */
+  readonly vpc: ec2.IVpc;
+
+  /** The folder the VPC's consumers may use (a `/` is appended when missing). */
+  readonly prefix: string;
+
+  /**
+   * What consumers may do in the folder. The reader function always gets `Access.READ`.
+   *
+   * @default Access.READ
+   */
+  readonly access?: Access;
+
+  /**
+   * The access point's name.
+   *
+   * @default - generated from the construct path
+   */
+  readonly accessPointName?: string;
+
+  /**
+   * An existing S3 gateway endpoint of the VPC. Its policy is left alone unless
+   * `restrictEndpoint` is true.
+   *
+   * @default - one S3 gateway endpoint per VPC, created by this library and shared by its VpcAccessPoints
+   */
+  readonly endpoint?: ec2.IGatewayVpcEndpoint;
+
+  /**
+   * Make the endpoint policy an allow-list of this library's access points and folders. Other S3
+   * use through the endpoint stops working. Always on for an endpoint this library creates.
+   *
+   * @default - true for an endpoint this library creates, false for one passed as `endpoint`
+   */
+  readonly restrictEndpoint?: boolean;
+
+  /**
+   * The subnets whose route tables reach S3 through the endpoint, and where the reader runs.
+   *
+   * @default - the VPC's private isolated subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Create the reader function: a Lambda in `vpcSubnets` that reads objects through the access
+   * point ARN.
+   *
+   * @default true
+   */
+  readonly reader?: boolean;
+
+  /**
+   * Your own principals or functions that get `access` to the folder through the access point.
+   *
+   * @default - none
+   */
+  readonly consumers?: iam.IGrantable[];
+}
+
+/**
+ * Properties of a VpcAccessPoint.
+ */
+export interface VpcAccessPointProps extends VpcAccessPointOptions {
+  /** The bucket to share (e.g. `SharedBucket.bucket`). */
+  readonly bucket: s3.IBucket;
+}
+
+/**
+ * A VPC-origin access point scoped to one folder, the S3 gateway endpoint that carries its
+ * traffic (with a matching endpoint policy), and a reader function in an isolated subnet.
+ */
+export class VpcAccessPoint extends Construct {
+  /** The VPC-origin access point. */
+  public readonly accessPoint: AccessPoint;
+
+  /** The S3 gateway endpoint requests take. */
+  public readonly endpoint: ec2.IGatewayVpcEndpoint;
+
+  /** The reader function, unless `reader: false`. */
+  public readonly readerFunction?: lambda.IFunction;
+
+  /** The folder, ending in `/`. */
+  public readonly prefix: string;
+
+  /** What consumers may do in the folder. */
+  public readonly access: Access;
+
+  constructor(scope: Construct, id: string, props: VpcAccessPointProps) {
+    super(scope, id);
+    const selection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    const { problems, subnets } = validateVpcProps(this, props, selection);
+    throwIfInvalid(this, 'VpcAccessPoint', problems);
+    if (subnets.some(subnet => props.vpc.privateSubnets.includes(subnet))) {
+      Annotations.of(this).addWarningV2('cdk-shared-bucket:egressSubnets',
+        'vpcSubnets: PRIVATE_WITH_EGRESS subnets are selected. S3 traffic still takes the gateway endpoint, but the subnets can reach the internet; PRIVATE_ISOLATED subnets cannot.');
+    }
+
+    this.prefix = normalizePrefix(props.prefix);
+    this.access = props.access ?? Access.READ;
+    this.accessPoint = new AccessPoint(this, 'AccessPoint', { bucket: props.bucket, vpc: props.vpc, accessPointName: props.accessPointName });
+    this.endpoint = props.endpoint ?? sharedEndpoint(props.vpc, subnets);
+
+    const restrict = props.restrictEndpoint ?? props.endpoint === undefined;
+    if (restrict) {
+      const endpoint = this.endpoint as ec2.GatewayVpcEndpoint;
+      endpointStatements(this.accessPoint.accessPointArn, props.bucket.bucketArn, this.prefix, actionsFor(this.access))
+        .forEach(statement => endpoint.addToPolicy(statement));
+    } else {
+      Annotations.of(this).addWarningV2('cdk-shared-bucket:endpointPolicyUnchanged',
+        'endpoint: the policy of the given endpoint is left as it is. It must allow the access point and bucket ARNs of this folder (or set restrictEndpoint: true).');
+    }
+
+    if (props.reader ?? true) {
+      const securityGroup = new ec2.SecurityGroup(this, 'ReaderSecurityGroup', {
+        vpc: props.vpc,
+        description: `Reader of ${this.prefix} through ${this.accessPoint.accessPointName}: no inbound rules`,
+      });
+      const reader = new ReaderFunction(this, 'Reader', {
+        description: `Reads ${this.prefix} through the VPC access point ${this.accessPoint.accessPointName}`,
+        vpc: props.vpc,
+        vpcSubnets: selection,
+        securityGroups: [securityGroup],
+        environment: { ACCESS_POINT_ARN: this.accessPoint.accessPointArn, PREFIX: this.prefix },
+      });
+      this.readerFunction = reader;
+      this.grantAccess(reader, Access.READ);
+    }
+    (props.consumers ?? []).forEach(consumer => this.grantAccess(consumer, this.access));
+  }
+
+  /**
+   * Allow `grantee` to read the folder through the access point (and look it up with
+   * `s3:GetAccessPoint`).
+   *
+   * @param grantee the principal or function
+   */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.grantAccess(grantee, Access.READ);
+  }
+
+  private grantAccess(grantee: iam.IGrantable, access: Access): iam.Grant {
+    const lookup = iam.Grant.addToPrincipal({ grantee, ...getAccessPointPart(this.accessPoint.accessPointArn) });
+    return this.accessPoint._grant(grantee, access === Access.READ ? ActionSets.READ : actionsFor(access), this.prefix).combine(lookup);
+  }
+}
+
+/** Every problem with the VPC props, and the selected subnets. */
+function validateVpcProps(scope: IConstruct, props: VpcAccessPointProps, selection: ec2.SubnetSelection) {
+  const problems = validatePrefix('prefix', props.prefix);
+  let subnets: ec2.ISubnet[] = [];
+  try {
+    subnets = props.vpc.selectSubnets(selection).subnets;
+  } catch (e) {
+    problems.push(`vpcSubnets: the VPC has no subnets matching the selection${props.vpcSubnets ? '' : ' (default: PRIVATE_ISOLATED)'}: ${(e as Error).message}`);
+  }
+  if (subnets.length === 0 && problems.every(p => !p.startsWith('vpcSubnets'))) {
+    problems.push('vpcSubnets: the selection matches no subnets');
+  }
+  const publicSubnets = subnets.filter(subnet => props.vpc.publicSubnets.includes(subnet));
+  if (publicSubnets.length > 0) {
+    problems.push(`vpcSubnets: ${publicSubnets.map(s => s.node.path).join(', ')} ${publicSubnets.length === 1 ? 'is a public subnet' : 'are public subnets'} (a route to an internet gateway); select PRIVATE_ISOLATED subnets`);
+  }
+  const stack = Stack.of(scope);
+  for (const [what, mine, theirs] of [['account', stack.account, props.vpc.env.account], ['Region', stack.region, props.vpc.env.region]]) {
+    if (Token.compareStrings(mine, theirs) === TokenComparison.DIFFERENT) {
+      problems.push(`vpc: the VPC is in ${what} ${theirs}, the access point in ${mine}; a VPC-origin access point needs a VPC of its own ${what}`);
+    }
+  }
+  if (props.restrictEndpoint && props.endpoint && !(props.endpoint instanceof ec2.GatewayVpcEndpoint)) {
+    problems.push('restrictEndpoint: the endpoint is imported, so its policy cannot be changed here; restrict it where it is defined, or pass the GatewayVpcEndpoint construct');
+  }
+  return { problems, subnets };
+}
+
+const ENDPOINT_ID = 'SharedBucketS3Endpoint';
+
+/**
+ * The S3 gateway endpoint this library keeps per VPC: created once, then reused, with the route
+ * tables of every selection added.
+ */
+function sharedEndpoint(vpc: ec2.IVpc, subnets: ec2.ISubnet[]): ec2.GatewayVpcEndpoint {
+  const routeTables = endpointRouteTables.get(vpc) ?? new Set<string>();
+  subnets.forEach(subnet => routeTables.add(subnet.routeTable.routeTableId));
+  const existing = vpc.node.tryFindChild(ENDPOINT_ID);
+  if (existing) return existing as ec2.GatewayVpcEndpoint;
+
+  endpointRouteTables.set(vpc, routeTables);
+  const endpoint = new ec2.GatewayVpcEndpoint(vpc as unknown as Construct, ENDPOINT_ID, { vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
+  (endpoint.node.defaultChild as ec2.CfnVPCEndpoint).routeTableIds = Lazy.list({ produce: () => [...routeTables] });
+  return endpoint;
+}
+
+const endpointRouteTables = new WeakMap<ec2.IVpc, Set<string>>();

@@ -1,0 +1,294 @@
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AccessPointDelegation, SharedBucket, SharedBucketEncryption, SharedBucketProps } from '../src';
+
+const ACCOUNT = '123456789012';
+const EXISTING_BUCKET_ARN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::existing-bucket']] };
+const EXISTING_BUCKET_RESOURCES = [EXISTING_BUCKET_ARN, { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::existing-bucket/*']] }];
+
+function synth(props?: SharedBucketProps, configure?: (stack: Stack) => SharedBucketProps) {
+  const stack = new Stack(new App(), 'Stack', { env: { account: ACCOUNT, region: 'us-east-1' } });
+  const shared = new SharedBucket(stack, 'Shared', configure ? configure(stack) : props);
+  return { stack, shared, template: Template.fromStack(stack) };
+}
+
+function bucketPolicyStatements(template: Template): any[] {
+  const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+  expect(policies).toHaveLength(1);
+  return (policies[0] as any).Properties.PolicyDocument.Statement;
+}
+
+function expectBucketPolicyStatement(template: Template, statement: object) {
+  template.hasResourceProperties('AWS::S3::BucketPolicy', { PolicyDocument: { Statement: Match.arrayWith([statement]) } });
+}
+
+describe('SharedBucket', () => {
+  describe('defaults', () => {
+    test('creates a bucket with every public access block, ACLs disabled, S3-managed encryption and versioning', () => {
+      const { template } = synth();
+      template.resourceCountIs('AWS::S3::Bucket', 1);
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        VersioningConfiguration: { Status: 'Enabled' },
+      });
+    });
+
+    test('keeps the logical ID of the bucket and retains it on stack deletion', () => {
+      // Changing this ID or the policy would replace or delete users' data on upgrade.
+      const { template } = synth();
+      template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(Object.keys(template.findResources('AWS::S3::Bucket'))).toEqual(['SharedBucketE0A46A06']);
+    });
+
+    test('denies requests that are not made over TLS', () => {
+      const { template } = synth();
+      expect(bucketPolicyStatements(template)).toContainEqual({
+        Sid: 'DenyInsecureTransport',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Resource: [{ 'Fn::GetAtt': ['SharedBucketE0A46A06', 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SharedBucketE0A46A06', 'Arn'] }, '/*']] }],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
+    });
+
+    test('delegates the bucket to access points of its own account', () => {
+      const { template } = synth();
+      expectBucketPolicyStatement(template, Match.objectEquals({
+        Sid: 'DelegateToAccessPoints',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: '*',
+        Resource: [{ 'Fn::GetAtt': ['SharedBucketE0A46A06', 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['SharedBucketE0A46A06', 'Arn'] }, '/*']] }],
+        Condition: { StringEquals: { 's3:DataAccessPointAccount': ACCOUNT } },
+      }));
+    });
+
+    test('does not deny direct access unless asked', () => {
+      const { template } = synth();
+      expect(bucketPolicyStatements(template).map(s => s.Sid)).toEqual(['DenyInsecureTransport', 'DelegateToAccessPoints']);
+    });
+
+    test('matches the snapshot', () => {
+      expect(synth().template.toJSON()).toMatchSnapshot();
+    });
+  });
+
+  describe('encryption', () => {
+    test('creates a KMS key with bucket keys for SharedBucketEncryption.KMS', () => {
+      const { template, shared } = synth({ encryption: SharedBucketEncryption.KMS });
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+          }],
+        },
+      });
+      expect(shared.encryptionKey).toBeDefined();
+    });
+
+    test('uses a given key, which implies KMS', () => {
+      const { template, shared } = synth(undefined, stack => ({ encryptionKey: new kms.Key(stack, 'MyKey') }));
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^MyKey'), 'Arn'] } },
+          }],
+        },
+      });
+      expect(shared.encryptionKey!.node.id).toBe('MyKey');
+    });
+
+    test('fails if a key is combined with S3-managed encryption', () => {
+      expect(() => synth(undefined, stack => ({ encryption: SharedBucketEncryption.S3_MANAGED, encryptionKey: new kms.Key(stack, 'K') })))
+        .toThrow(/SharedBucket at 'Stack\/Shared' has invalid props:\n {2}- encryptionKey: a KMS key needs encryption SharedBucketEncryption.KMS/);
+    });
+  });
+
+  describe('bucket options', () => {
+    test('can turn versioning off', () => {
+      synth({ versioned: false }).template.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: Match.absent() });
+    });
+
+    test('passes the bucket name through', () => {
+      synth({ bucketName: 'access-point-test' }).template.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'access-point-test' });
+    });
+
+    test('honours an explicit removal policy', () => {
+      synth({ removalPolicy: RemovalPolicy.DESTROY }).template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    });
+
+    test('delivers server access logs to the given bucket', () => {
+      const { template } = synth(undefined, stack => ({
+        serverAccessLogsBucket: new s3.Bucket(stack, 'Logs'),
+        serverAccessLogsPrefix: 'shared/',
+      }));
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^Logs') }, LogFilePrefix: 'shared/' },
+      });
+    });
+
+    test('keeps the bucket logical ID when options change', () => {
+      const { template } = synth(undefined, stack => ({
+        bucketName: 'access-point-test',
+        encryption: SharedBucketEncryption.KMS,
+        versioned: false,
+        denyDirectAccess: true,
+        delegation: AccessPointDelegation.accessPoints('tenant-*'),
+        serverAccessLogsBucket: new s3.Bucket(stack, 'Logs'),
+      }));
+      expect(Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'access-point-test' } }))).toEqual(['SharedBucketE0A46A06']);
+    });
+
+    test('fails with every invalid bucket name problem at once', () => {
+      expect(() => synth({ bucketName: 'Bad_Name-' })).toThrow(
+        /bucketName: "Bad_Name-" may contain only lowercase letters, digits, "." and "-"\n {2}- bucketName: "Bad_Name-" must start and end with a lowercase letter or digit/,
+      );
+    });
+
+    test('fails if the bucket name is too short or reserved', () => {
+      expect(() => synth({ bucketName: 'ab' })).toThrow(/bucketName: "ab" must be 3-63 characters long \(it has 2\)/);
+      expect(() => synth({ bucketName: 'my-s3alias' })).toThrow(/must not end with "-s3alias"/);
+      expect(() => synth({ bucketName: '192.168.1.1' })).toThrow(/must not look like an IP address/);
+    });
+
+    test('accepts a token as bucket name', () => {
+      const { template } = synth(undefined, stack => ({ bucketName: `${stack.stackName.toLowerCase()}-data` }));
+      template.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'stack-data' });
+    });
+  });
+
+  describe('delegation', () => {
+    test('AccessPointDelegation.accessPoints narrows the delegation to one name pattern', () => {
+      const { template } = synth({ delegation: AccessPointDelegation.accessPoints('tenant-*') });
+      expectBucketPolicyStatement(template, Match.objectLike({
+        Sid: 'DelegateToAccessPoints',
+        Condition: {
+          StringEquals: { 's3:DataAccessPointAccount': ACCOUNT },
+          StringLike: { 's3:DataAccessPointArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:us-east-1:${ACCOUNT}:accesspoint/tenant-*`]] } },
+        },
+      }));
+    });
+
+    test('AccessPointDelegation.accounts also trusts access points of other accounts', () => {
+      const { template } = synth({ delegation: AccessPointDelegation.accounts(['111122223333']) });
+      expectBucketPolicyStatement(template, Match.objectLike({
+        Sid: 'DelegateToAccessPoints',
+        Condition: { StringEquals: { 's3:DataAccessPointAccount': [ACCOUNT, '111122223333'] } },
+      }));
+    });
+
+    test('fails if an account is not a 12-digit ID', () => {
+      expect(() => synth({ delegation: AccessPointDelegation.accounts(['12345']) })).toThrow(/delegation: "12345" is not a 12-digit AWS account ID/);
+    });
+
+    test('fails if the name pattern is only a wildcard or has invalid characters', () => {
+      expect(() => synth({ delegation: AccessPointDelegation.accessPoints('*') })).toThrow(/delegation: access point name pattern "\*"/);
+      expect(() => synth({ delegation: AccessPointDelegation.accessPoints('Tenant_*') })).toThrow(/delegation: access point name pattern "Tenant_\*"/);
+    });
+  });
+
+  describe('denyDirectAccess', () => {
+    test('denies data actions that do not come through an access point, never policy management', () => {
+      const { template } = synth({ denyDirectAccess: true });
+      const deny = bucketPolicyStatements(template).find(s => s.Sid === 'DenyDirectAccess');
+      expect(deny).toEqual({
+        Sid: 'DenyDirectAccess',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: ['s3:AbortMultipartUpload', 's3:DeleteObject*', 's3:GetObject*', 's3:ListBucket*', 's3:ListMultipartUploadParts', 's3:PutObject*', 's3:RestoreObject'],
+        Resource: expect.any(Array),
+        Condition: { Null: { 's3:DataAccessPointArn': 'true' } },
+      });
+      expect(JSON.stringify(deny.Action)).not.toMatch(/BucketPolicy|s3:\*"/);
+    });
+
+    test('exempts the direct access principals by aws:PrincipalArn', () => {
+      const { template } = synth(undefined, stack => ({
+        denyDirectAccess: true,
+        directAccessPrincipals: [
+          new iam.Role(stack, 'Admin', { assumedBy: new iam.AccountRootPrincipal() }),
+          new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/replication`),
+        ],
+      }));
+      expectBucketPolicyStatement(template, Match.objectLike({
+        Sid: 'DenyDirectAccess',
+        Condition: {
+          Null: { 's3:DataAccessPointArn': 'true' },
+          ArnNotLike: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Admin'), 'Arn'] }, `arn:aws:iam::${ACCOUNT}:role/replication`] },
+        },
+      }));
+    });
+
+    test('warns that custom resources and replication call the bucket directly', () => {
+      const { stack } = synth({ denyDirectAccess: true });
+      Annotations.fromStack(stack).hasWarning('/Stack/Shared', Match.stringLikeRegexp('autoDeleteObjects, BucketDeployment, replication'));
+    });
+
+    test('fails if direct access principals are given without denyDirectAccess', () => {
+      expect(() => synth({ directAccessPrincipals: [new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/admin`)] }))
+        .toThrow(/directAccessPrincipals: only has an effect with denyDirectAccess: true/);
+    });
+
+    test('fails if a direct access principal has no ARN', () => {
+      expect(() => synth({ denyDirectAccess: true, directAccessPrincipals: [new iam.ServicePrincipal('lambda.amazonaws.com')] }))
+        .toThrow(/directAccessPrincipals\[0\]: cannot tell the ARN of/);
+    });
+  });
+
+  describe('adopted bucket', () => {
+    test('writes a bucket policy for the existing bucket and warns that it replaces the old one', () => {
+      const { template, stack, shared } = synth(undefined, s => ({ bucket: s3.Bucket.fromBucketName(s, 'Existing', 'existing-bucket') }));
+      template.resourceCountIs('AWS::S3::Bucket', 0);
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: 'existing-bucket',
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Sid: 'DenyInsecureTransport', Resource: EXISTING_BUCKET_RESOURCES }),
+            Match.objectLike({ Sid: 'DelegateToAccessPoints', Resource: EXISTING_BUCKET_RESOURCES }),
+          ],
+        },
+      });
+      Annotations.fromStack(stack).hasWarning('/Stack/Shared', Match.stringLikeRegexp('replaces any policy the bucket already has'));
+      expect(shared.bucket.bucketName).toBe('existing-bucket');
+    });
+
+    test('uses the adopted bucket key', () => {
+      const { shared } = synth(undefined, s => ({
+        bucket: s3.Bucket.fromBucketAttributes(s, 'Existing', {
+          bucketName: 'existing-bucket',
+          encryptionKey: kms.Key.fromKeyArn(s, 'Key', `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`),
+        }),
+      }));
+      expect(shared.encryptionKey?.keyArn).toBe(`arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
+    });
+
+    test('fails with every prop that only configures a new bucket', () => {
+      expect(() => synth(undefined, s => ({ bucket: s3.Bucket.fromBucketName(s, 'E', 'existing-bucket'), bucketName: 'other', versioned: true })))
+        .toThrow(/- bucketName: configures a new bucket and cannot be combined with bucket[^]*- versioned: configures a new bucket/);
+    });
+  });
+
+  test('a fully configured bucket matches the snapshot', () => {
+    const { template } = synth(undefined, stack => ({
+      bucketName: 'access-point-test',
+      encryption: SharedBucketEncryption.KMS,
+      serverAccessLogsBucket: new s3.Bucket(stack, 'Logs'),
+      serverAccessLogsPrefix: 'shared/',
+      delegation: AccessPointDelegation.accessPoints('tenant-*'),
+      denyDirectAccess: true,
+      directAccessPrincipals: [new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/admin`)],
+    }));
+    expect(template.toJSON()).toMatchSnapshot();
+  });
+});
