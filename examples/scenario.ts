@@ -1,24 +1,58 @@
 /**
- * The scenario of the README: Alice's bucket shared through access points.
- * Used by the CDK app (app.ts), the quick start summary (show.ts) and the tests.
+ * The scenario of the README: Alice owns a bucket; Bob uploads into his folder through his own
+ * access point; an application in an isolated subnet reads its folder through a VPC-only access
+ * point. Used by the CDK app (app.ts), the quick start summary (show.ts) and the tests.
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { SharedBucket } from '../src';
+import { Access, SharedBucket, UserAccessPoint, VpcAccessPoint } from '../src';
 
-/** What the scenario built, for the summary and the tests. */
-export interface Scenario {
-  readonly stack: Stack;
-  readonly shared: SharedBucket;
+/** Options of the scenario stack. */
+export interface ScenarioStackProps extends StackProps {
+  /** Deny requests that do not come through an access point. */
+  readonly denyDirectAccess?: boolean;
 }
 
-/** Alice's shared bucket. */
+/** Alice's shared bucket, Bob's folder and the application's folder. */
 export class ScenarioStack extends Stack {
   public readonly shared: SharedBucket;
+  public readonly bob: iam.User;
+  public readonly bobAccess: UserAccessPoint;
+  public readonly vpc: ec2.Vpc;
+  public readonly app: VpcAccessPoint;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  /** Named zones instead of a lookup, so that synth needs no AWS credentials. */
+  public get availabilityZones(): string[] {
+    return [`${this.region}a`, `${this.region}b`];
+  }
+
+  constructor(scope: Construct, id: string, props: ScenarioStackProps = {}) {
     super(scope, id, props);
-    this.shared = new SharedBucket(this, 'AliceBucket', { bucketName: 'access-point-test' });
+    this.shared = new SharedBucket(this, 'AliceBucket', {
+      bucketName: 'access-point-test',
+      denyDirectAccess: props.denyDirectAccess,
+    });
+
+    this.bob = new iam.User(this, 'Bob', { userName: 'Bob' });
+    this.bobAccess = this.shared.addUserAccessPoint('BobAccessPoint', {
+      identity: this.bob,
+      accessPointName: 'bob-access-point-test',
+      access: Access.READ_WRITE,
+      consoleAccess: true,
+    });
+
+    this.vpc = new ec2.Vpc(this, 'AppVpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    this.app = this.shared.addVpcAccessPoint('AppAccessPoint', {
+      vpc: this.vpc,
+      prefix: 'app/',
+      accessPointName: 'app-vpc-access-point-test',
+    });
   }
 }
 
@@ -31,7 +65,6 @@ export function scenarioEnv(app: App): { account: string; region: string } {
 }
 
 /** Build the scenario into `app`. */
-export function buildScenario(app: App): Scenario {
-  const stack = new ScenarioStack(app, 'SharedBucketScenario', { env: scenarioEnv(app) });
-  return { stack, shared: stack.shared };
+export function buildScenario(app: App): ScenarioStack {
+  return new ScenarioStack(app, 'SharedBucketScenario', { env: scenarioEnv(app) });
 }

@@ -6,9 +6,9 @@ import { App } from 'aws-cdk-lib';
 import { buildScenario } from './scenario';
 
 const app = new App({ outdir: 'examples/cdk.out' });
-const scenario = buildScenario(app);
+const stack = buildScenario(app);
 const assembly = app.synth();
-const artifact = assembly.getStackByName(scenario.stack.stackName);
+const artifact = assembly.getStackByName(stack.stackName);
 const resources: Record<string, { Type: string; Properties?: any }> = artifact.template.Resources;
 
 const counts = new Map<string, number>();
@@ -18,9 +18,7 @@ console.log(`Synthesized ${artifact.stackName} (${artifact.environment.account}/
 console.log('\nResources:');
 for (const [type, count] of [...counts].sort()) console.log(`  ${String(count).padStart(3)}  ${type}`);
 
-console.log('\nBucket policy:');
-for (const resource of Object.values(resources).filter(r => r.Type === 'AWS::S3::BucketPolicy')) {
-  for (const statement of resource.Properties.PolicyDocument.Statement) {
-    console.log(`  ${statement.Effect.padEnd(5)} ${statement.Sid}`);
-  }
+console.log('\nAccess points:');
+for (const accessPoint of stack.shared.accessPoints) {
+  console.log(`  ${accessPoint.accessPointName} (${accessPoint.networkOrigin} origin)`);
 }
