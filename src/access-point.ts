@@ -314,7 +314,7 @@ export class AccessPoint extends AccessPointBase {
   public readonly accessPointArn: string;
   public readonly accessPointAlias: string;
   public readonly networkOrigin: NetworkOrigin;
-  public readonly bucket: s3.IBucket;
+  public readonly bucket?: s3.IBucket;
 
   /** The access point policy; rendered into the resource when it has statements. */
   public readonly policy: iam.PolicyDocument;

@@ -5,9 +5,6 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 /** The most keys one invocation accepts, which keeps one call's work within the function's timeout. */
 export const MAX_KEYS = 100;
 
-// Enough parallel reads to hide request latency for `{ keys }`, far below the SDK's 50 sockets.
-const CONCURRENCY = 8;
-
 /** The event: exactly one of `key` or `keys`, each relative to `PREFIX` or a full key under it. */
 export interface ReaderEvent {
   readonly key?: string;
@@ -178,22 +175,9 @@ export function createReader(client: S3Client, env?: Record<string, string | und
   async function read(event: ReaderEvent): Promise<ObjectSummary | ReaderResult> {
     const config = readConfig(env ?? process.env);
     const keys = resolveEventKeys(event, config);
-    const objects: ObjectSummary[] = new Array(keys.length);
-    let next = 0;
-    let failed = false;
-    const worker = async () => {
-      // Stop taking keys once one read failed: the invocation fails anyway.
-      while (!failed && next < keys.length) {
-        const i = next++;
-        try {
-          objects[i] = await readObject(client, config.accessPointArn, keys[i]);
-        } catch (err) {
-          failed = true;
-          throw err;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, keys.length) }, () => worker()));
+    // One at a time: memory stays at one chunk, and the first failure ends the invocation.
+    const objects: ObjectSummary[] = [];
+    for (const key of keys) objects.push(await readObject(client, config.accessPointArn, key));
     return event.keys === undefined ? objects[0] : { objects };
   }
   return read;
