@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { Access } from './access';
 import { AccessPoint } from './access-point';
 import { actionsFor, consoleParts, exclusiveAccessStatement, toStatement } from './policy';
-import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validatePrefix } from './validation';
+import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
 
 /**
  * Options for a UserAccessPoint, as `SharedBucket.addUserAccessPoint` takes them.
@@ -90,9 +90,12 @@ export class UserAccessPoint extends Construct {
     super(scope, id);
     const kind = identityKind(props.identity);
     const prefix = props.prefix ?? defaultPrefix(props.identity);
-    throwIfInvalid(this, 'UserAccessPoint', prefix === undefined
-      ? ['prefix: required unless the identity is an IAM user whose name is known at synth time (pass the folder, e.g. "reports/")']
-      : validatePrefix('prefix', prefix, { allowPerUserFolder: kind !== 'role' }));
+    throwIfInvalid(this, 'UserAccessPoint', [
+      ...(prefix === undefined
+        ? ['prefix: required unless the identity is an IAM user whose name is known at synth time (pass the folder, e.g. "reports/")']
+        : validatePrefix('prefix', prefix, { allowPerUserFolder: kind !== 'role' })),
+      ...validateAccessPointName('accessPointName', props.accessPointName),
+    ]);
 
     this.identity = props.identity;
     this.prefix = normalizePrefix(prefix!);

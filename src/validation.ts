@@ -56,6 +56,7 @@ export function validatePrefix(prop: string, prefix: string, options: { allowPer
   if (/[*?]/.test(prefix)) bad('must not contain "*" or "?": in a policy they are wildcards and would widen the grant');
   if (prefix.includes('${')) bad('must not contain "${": it would be read as a policy variable (use UserAccessPoint.PER_USER_FOLDER for home folders)');
   if (prefix.startsWith('/')) bad('must not start with "/" (S3 keys have no leading slash)');
+  if (prefix.split('/').includes('..')) bad('must not have a ".." segment (tools read keys as paths; the reader refuses them)');
   if (Buffer.byteLength(prefix, 'utf8') > MAX_KEY_BYTES) bad(`must be at most ${MAX_KEY_BYTES} bytes (it has ${Buffer.byteLength(prefix, 'utf8')})`);
   return problems;
 }

@@ -1,4 +1,4 @@
-import { Annotations, Lazy, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, Lazy, Names, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,7 +8,7 @@ import { Access } from './access';
 import { AccessPoint } from './access-point';
 import { ActionSets, actionsFor, endpointStatements, getAccessPointPart } from './policy';
 import { ReaderFunction } from './reader-function';
-import { normalizePrefix, throwIfInvalid, validatePrefix } from './validation';
+import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
 
 /**
  * Options for a VpcAccessPoint, as `SharedBucket.addVpcAccessPoint` takes them.
@@ -43,10 +43,11 @@ export interface VpcAccessPointOptions {
   readonly endpoint?: ec2.IGatewayVpcEndpoint;
 
   /**
-   * Make the endpoint policy an allow-list of this library's access points and folders. Other S3
-   * use through the endpoint stops working. Always on for an endpoint this library creates.
+   * Make the policy of the endpoint passed as `endpoint` an allow-list of this library's access
+   * points and folders. Other S3 use through that endpoint stops working. An endpoint this library
+   * creates always has the allow-list.
    *
-   * @default - true for an endpoint this library creates, false for one passed as `endpoint`
+   * @default false
    */
   readonly restrictEndpoint?: boolean;
 
@@ -114,10 +115,9 @@ export class VpcAccessPoint extends Construct {
     this.prefix = normalizePrefix(props.prefix);
     this.access = props.access ?? Access.READ;
     this.accessPoint = new AccessPoint(this, 'AccessPoint', { bucket: props.bucket, vpc: props.vpc, accessPointName: props.accessPointName });
-    this.endpoint = props.endpoint ?? sharedEndpoint(props.vpc, subnets);
+    this.endpoint = props.endpoint ?? sharedEndpoint(this, props.vpc, subnets);
 
-    const restrict = props.restrictEndpoint ?? props.endpoint === undefined;
-    if (restrict) {
+    if (props.endpoint === undefined || props.restrictEndpoint) {
       const endpoint = this.endpoint as ec2.GatewayVpcEndpoint;
       endpointStatements(this.accessPoint.accessPointArn, props.bucket.bucketArn, this.prefix, actionsFor(this.access))
         .forEach(statement => endpoint.addToPolicy(statement));
@@ -162,7 +162,7 @@ export class VpcAccessPoint extends Construct {
 
 /** Every problem with the VPC props, and the selected subnets. */
 function validateVpcProps(scope: IConstruct, props: VpcAccessPointProps, selection: ec2.SubnetSelection) {
-  const problems = validatePrefix('prefix', props.prefix);
+  const problems = [...validatePrefix('prefix', props.prefix), ...validateAccessPointName('accessPointName', props.accessPointName)];
   let subnets: ec2.ISubnet[] = [];
   try {
     subnets = props.vpc.selectSubnets(selection).subnets;
@@ -182,28 +182,35 @@ function validateVpcProps(scope: IConstruct, props: VpcAccessPointProps, selecti
       problems.push(`vpc: the VPC is in ${what} ${theirs}, the access point in ${mine}; a VPC-origin access point needs a VPC of its own ${what}`);
     }
   }
+  if (props.restrictEndpoint !== undefined && props.endpoint === undefined) {
+    problems.push('restrictEndpoint: only applies to an endpoint passed as endpoint; the endpoint this library creates always allows just its own access points and folders');
+  }
   if (props.restrictEndpoint && props.endpoint && !(props.endpoint instanceof ec2.GatewayVpcEndpoint)) {
     problems.push('restrictEndpoint: the endpoint is imported, so its policy cannot be changed here; restrict it where it is defined, or pass the GatewayVpcEndpoint construct');
   }
   return { problems, subnets };
 }
 
-const ENDPOINT_ID = 'SharedBucketS3Endpoint';
-
 /**
- * The S3 gateway endpoint this library keeps per VPC: created once, then reused, with the route
- * tables of every selection added.
+ * The S3 gateway endpoint this library keeps per VPC and stack: created once, in the stack of the
+ * first VpcAccessPoint (so a VPC from another stack gets no reference back to the bucket), then
+ * reused, with the route tables of every selection added.
  */
-function sharedEndpoint(vpc: ec2.IVpc, subnets: ec2.ISubnet[]): ec2.GatewayVpcEndpoint {
-  const routeTables = endpointRouteTables.get(vpc) ?? new Set<string>();
-  subnets.forEach(subnet => routeTables.add(subnet.routeTable.routeTableId));
-  const existing = vpc.node.tryFindChild(ENDPOINT_ID);
-  if (existing) return existing as ec2.GatewayVpcEndpoint;
-
-  endpointRouteTables.set(vpc, routeTables);
-  const endpoint = new ec2.GatewayVpcEndpoint(vpc as unknown as Construct, ENDPOINT_ID, { vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
-  (endpoint.node.defaultChild as ec2.CfnVPCEndpoint).routeTableIds = Lazy.list({ produce: () => [...routeTables] });
-  return endpoint;
+function sharedEndpoint(scope: Construct, vpc: ec2.IVpc, subnets: ec2.ISubnet[]): ec2.GatewayVpcEndpoint {
+  const stack = Stack.of(scope);
+  const id = `SharedBucketS3Endpoint${Names.nodeUniqueId(vpc.node)}`;
+  let shared = sharedEndpoints.get(stack)?.get(vpc);
+  if (shared === undefined) {
+    const routeTables = new Set<string>();
+    const endpoint = new ec2.GatewayVpcEndpoint(stack, id, { vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
+    (endpoint.node.defaultChild as ec2.CfnVPCEndpoint).routeTableIds = Lazy.list({ produce: () => [...routeTables] });
+    shared = { endpoint, routeTables };
+    const perVpc = sharedEndpoints.get(stack) ?? new Map();
+    perVpc.set(vpc, shared);
+    sharedEndpoints.set(stack, perVpc);
+  }
+  subnets.forEach(subnet => shared!.routeTables.add(subnet.routeTable.routeTableId));
+  return shared.endpoint;
 }
 
-const endpointRouteTables = new WeakMap<ec2.IVpc, Set<string>>();
+const sharedEndpoints = new WeakMap<Stack, Map<ec2.IVpc, { endpoint: ec2.GatewayVpcEndpoint; routeTables: Set<string> }>>();
