@@ -21,7 +21,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Checked without AWS in `test`; a maintainer with credentials can deploy them.
   experimentalIntegRunner: true,
   lambdaOptions: {
-    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     // SDK v3 reuses connections by default; the variable is for v2.
     awsSdkConnectionReuse: false,
     // The handler's only runtime dependency, @aws-sdk/client-s3, ships with the Node.js runtime.
@@ -68,7 +68,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-shared-bucket/cdk-shared-bucket-go',
   },
 
-  gitignore: ['cdk.out/', '*.d.ts.map', '/examples/cdk.out/', '.tmp/'],
+  gitignore: ['cdk.out/', '*.d.ts.map', '/examples/cdk.out/', '.tmp/', 'cdk.context.json'],
   eslintOptions: {
     dirs: ['src'],
     devdirs: ['test', 'examples', 'projenrc', 'build-tools'],
