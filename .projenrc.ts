@@ -20,6 +20,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // Checked without AWS in `test`; a maintainer with credentials can deploy them.
   experimentalIntegRunner: true,
+  integrationTestAutoDiscover: false,
   lambdaOptions: {
     runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     // SDK v3 reuses connections by default; the variable is for v2.
@@ -92,6 +93,15 @@ new JsonFile(project, 'examples/tsconfig.json', {
 });
 
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// Integration tests are test/*.integ.ts, compiled with the test configuration.
+const integArgs = ['--language', 'typescript', '--test-regex', "'\\.integ\\.ts$'"];
+for (const [name, extra] of [['integ', []], ['integ:update', ['--update-on-failed', '--dry-run']]] as const) {
+  const task = project.tasks.tryFind(name)!;
+  task.reset();
+  task.env('TS_NODE_PROJECT', 'test/tsconfig.json');
+  task.exec(['integ-runner', ...integArgs, ...extra].join(' '));
+}
 
 // The main job of the quick start: synthesize the example app and print what it built.
 const example = project.addTask('example', {
