@@ -1,8 +1,9 @@
-import { Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
 import { ActionSet, ActionSets, KeyScope, accessPointObjectArn, folderGrantParts, toResourceStatement } from './policy';
 import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
 
@@ -167,10 +168,12 @@ export interface AccessPointProps {
   readonly blockPublicAccess?: s3.BlockPublicAccess;
 }
 
-/** A grant's resource-policy side: who to name in the access point policy. */
+/** How the constructs built on AccessPoint grant. */
 interface GrantOptions {
   /** Also write the statement into the access point policy, naming this principal. */
   readonly resourcePolicyPrincipal?: iam.IPrincipal;
+  /** Accept `${aws:username}/` as the key prefix (the caller checked that the grantee is a user or group). */
+  readonly allowPerUserFolder?: boolean;
 }
 
 /**
@@ -218,15 +221,31 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
    * @internal
    */
   public _grant(grantee: iam.IGrantable, actions: ActionSet, keyPrefix: string | undefined, options: GrantOptions = {}): iam.Grant {
-    const scope = this.keyScope(keyPrefix);
+    const scope = this.keyScope(keyPrefix, options.allowPerUserFolder ?? false);
     const grants = folderGrantParts(this.accessPointArn, scope, actions).map(part => {
       const onPrincipal = iam.Grant.addToPrincipal({ grantee, ...part });
+      const account = this.compareAccount(grantee);
       const resourcePrincipal = options.resourcePolicyPrincipal
-        ?? (onPrincipal.success && this.isSameAccount(grantee) ? undefined : grantee.grantPrincipal);
+        ?? (onPrincipal.success && account === 'same' ? undefined : grantee.grantPrincipal);
       if (resourcePrincipal === undefined) return onPrincipal;
       const statement = toResourceStatement(part, resourcePrincipal);
-      const onResource = iam.Grant.addStatementToResourcePolicy({ grantee, ...part, resource: this, statement });
-      if (!onResource.success) {
+      // Grant.success is true even when the resource refused the statement: watch the answer itself.
+      let added = false;
+      const resource: iam.IResourceWithPolicyV2 = {
+        env: this.env,
+        addToResourcePolicy: s => {
+          const result = this.addToResourcePolicy(s);
+          added = result.statementAdded;
+          return result;
+        },
+      };
+      const onResource = iam.Grant.addStatementToResourcePolicy({ grantee, ...part, resource, statement });
+      if (!added && onPrincipal.success && account === 'unknown') {
+        Annotations.of(this).addWarningV2('cdk-shared-bucket:importedAccessPointAccount',
+          `Granted ${grantee.grantPrincipal} access through ${this.accessPointArn} in its identity policy only: if the access point is in another account, its own policy must allow the principal too.`);
+        return onPrincipal;
+      }
+      if (!added) {
         throw new Error(`[${this.node.path}] cannot grant ${grantee.grantPrincipal} access through ${this.accessPointArn}: the grant needs the access point policy, and this access point is imported (its policy is managed elsewhere)`);
       }
       return onPrincipal.combine(onResource);
@@ -237,18 +256,22 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
   }
 
   /** Whether the grantee is in this access point's account (then its identity policy suffices). */
-  private isSameAccount(grantee: iam.IGrantable): boolean {
+  private compareAccount(grantee: iam.IGrantable): 'same' | 'different' | 'unknown' {
     const principalAccount = grantee.grantPrincipal.principalAccount;
-    if (principalAccount === undefined) return false;
-    const comparison = Token.compareStrings(this.env.account, principalAccount);
-    return comparison === TokenComparison.SAME || comparison === TokenComparison.BOTH_UNRESOLVED;
+    if (principalAccount === undefined) return 'different';
+    switch (Token.compareStrings(this.env.account, principalAccount)) {
+      case TokenComparison.SAME:
+      case TokenComparison.BOTH_UNRESOLVED: return 'same';
+      case TokenComparison.DIFFERENT: return 'different';
+      default: return 'unknown';
+    }
   }
 
-  private keyScope(keyPrefix: string | undefined): KeyScope {
+  private keyScope(keyPrefix: string | undefined, allowPerUserFolder: boolean): KeyScope {
     if (keyPrefix === AccessPoint.ALL_KEYS) return {};
     const problems = keyPrefix === undefined
       ? ['keyPrefix: missing: pass a folder such as "bob/", or AccessPoint.ALL_KEYS to grant every key through this access point']
-      : validatePrefix('keyPrefix', keyPrefix);
+      : validatePrefix('keyPrefix', keyPrefix, { allowPerUserFolder });
     throwIfInvalid(this, 'AccessPoint grant', problems);
     return { prefix: normalizePrefix(keyPrefix!) };
   }
@@ -339,7 +362,14 @@ export class AccessPoint extends AccessPointBase {
       publicAccessBlockConfiguration: blockPublicAccessConfiguration(props.blockPublicAccess ?? s3.BlockPublicAccess.BLOCK_ALL),
       policy: Lazy.any({ produce: () => (this.policy.isEmpty ? undefined : this.policy.toJSON()) }),
     });
-    this.node.addValidation({ validate: () => this.policy.validateForResourcePolicy() });
+    this.node.addValidation({
+      validate: () => [
+        ...this.policy.validateForResourcePolicy(),
+        ...(this.policy.isEmpty ? [] : checkPolicySize(this, `the access point policy of ${name}`, this.policy.toJSON(), RESOURCE_POLICY_MAX_BYTES,
+          'give the identities with the most statements access points of their own')),
+      ],
+    });
+    trackBudgets(this);
 
     this.bucket = props.bucket;
     this.accessPointName = name;

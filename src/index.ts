@@ -5,3 +5,4 @@ export * from './access-point';
 export * from './user-access-point';
 export * from './vpc-access-point';
 export * from './reader-function';
+export * from './identity-policy';

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { IAccessPoint } from './access-point';
 import { AccessPointDelegation } from './access-point-delegation';
+import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
 import { denyDirectAccessStatement, delegationStatement, sslOnlyStatement } from './policy';
 import { UserAccessPoint, UserAccessPointOptions } from './user-access-point';
 import { throwIfInvalid, validateBucketName } from './validation';
@@ -148,6 +149,11 @@ export class SharedBucket extends Construct {
       this.policy = bucket.policy!.document;
     }
     this.encryptionKey = this.bucket.encryptionKey;
+    this.node.addValidation({
+      validate: () => checkPolicySize(this, 'the bucket policy', this.policy.toJSON(), RESOURCE_POLICY_MAX_BYTES,
+        'AccessPointDelegation keeps the delegation one statement; move statements you added elsewhere'),
+    });
+    trackBudgets(this);
 
     this.policy.addStatements(delegationStatement(this.bucket.bucketArn, (props.delegation ?? AccessPointDelegation.account())._bind(this)));
     if (props.denyDirectAccess) {

@@ -4,6 +4,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { Access } from './access';
 import { AccessPoint } from './access-point';
+import { trackBudgets } from './budgets';
+import { IdentityPolicy, identityGrantee } from './identity-policy';
 import { actionsFor, consoleParts, exclusiveAccessStatement, toStatement } from './policy';
 import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
 
@@ -53,6 +55,14 @@ export interface UserAccessPointOptions {
    * @default true
    */
   readonly exclusive?: boolean;
+
+  /**
+   * Where the identity's grants go. `IdentityPolicy.MANAGED` creates a managed policy for this
+   * access point, for identities whose inline policies would exceed IAM's size limit.
+   *
+   * @default IdentityPolicy.INLINE
+   */
+  readonly identityPolicy?: IdentityPolicy;
 }
 
 /**
@@ -105,13 +115,15 @@ export class UserAccessPoint extends Construct {
     // A group cannot be named in a resource policy: name the account, and let the members' group
     // policy (written by the same grant) decide.
     const resourcePolicyPrincipal = kind === 'group' ? new iam.AccountPrincipal(Stack.of(this).account) : props.identity.grantPrincipal;
-    this.accessPoint._grant(props.identity, actionsFor(this.access), this.prefix, { resourcePolicyPrincipal });
+    const grantee = identityGrantee(this, props.identity, props.identityPolicy ?? IdentityPolicy.INLINE);
+    this.accessPoint._grant(grantee, actionsFor(this.access), this.prefix, { resourcePolicyPrincipal, allowPerUserFolder: true });
+    trackBudgets(this, { name: identityName(props.identity, kind), kind, construct: props.identity });
 
     if (props.exclusive ?? true) {
       this.accessPoint.addToResourcePolicy(exclusiveAccessStatement(this.accessPoint.accessPointArn, [this.identityArnPattern(kind)]));
     }
     if (props.consoleAccess) {
-      consoleParts(this.accessPoint.accessPointArn).forEach(part => props.identity.addToPrincipalPolicy(toStatement(part)));
+      consoleParts(this.accessPoint.accessPointArn).forEach(part => grantee.grantPrincipal.addToPrincipalPolicy(toStatement(part)));
     }
   }
 
@@ -127,6 +139,11 @@ export class UserAccessPoint extends Construct {
 }
 
 type IdentityKind = 'user' | 'role' | 'group';
+
+function identityName(identity: iam.IIdentity, kind: IdentityKind): string {
+  const named = identity as Partial<iam.IUser & iam.IRole & iam.IGroup>;
+  return { user: named.userName, role: named.roleName, group: named.groupName }[kind]!;
+}
 
 function identityKind(identity: iam.IIdentity): IdentityKind {
   if ('userArn' in identity) return 'user';

@@ -66,7 +66,7 @@ export function validatePrefix(prop: string, prefix: string, options: { allowPer
  * as a folder name and gets a `/` too: at worst `x//`, which is narrower, never wider.
  */
 export function normalizePrefix(prefix: string): string {
-  return prefix.endsWith('/') && !Token.isUnresolved(prefix) ? prefix : `${prefix}/`;
+  return prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
 
 /** Throw one error listing every problem, naming the construct. */

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { Access } from './access';
 import { AccessPoint } from './access-point';
+import { trackBudgets } from './budgets';
 import { ActionSets, actionsFor, endpointStatements, getAccessPointPart } from './policy';
 import { ReaderFunction } from './reader-function';
 import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
@@ -140,6 +141,7 @@ export class VpcAccessPoint extends Construct {
       });
       this.readerFunction = reader;
       this.grantAccess(reader, Access.READ);
+      trackBudgets(this, { name: reader.role!.roleName, kind: 'role', construct: reader.role! });
     }
     (props.consumers ?? []).forEach(consumer => this.grantAccess(consumer, this.access));
   }

@@ -1,0 +1,131 @@
+/**
+ * Size budgets AWS enforces at deploy time, checked at synth time (aws-facts.md sections 1 and 9,
+ * CloudFormation quotas) so that a template that cannot deploy never leaves the machine.
+ */
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
+
+/** Access point and bucket policies: 20 KB each. */
+export const RESOURCE_POLICY_MAX_BYTES = 20 * 1024;
+
+/** All inline policies of one identity together, by kind. */
+export const INLINE_POLICY_MAX_CHARS = { user: 2_048, group: 5_120, role: 10_240 };
+
+/** One customer managed policy. */
+export const MANAGED_POLICY_MAX_CHARS = 6_144;
+
+/** Resources in one CloudFormation stack. */
+export const STACK_MAX_RESOURCES = 500;
+
+// Upper estimates for values CloudFormation fills in at deploy time.
+const PSEUDO_LENGTHS: Record<string, number> = {
+  'AWS::Partition': 10, 'AWS::AccountId': 12, 'AWS::Region': 14, 'AWS::URLSuffix': 13, 'AWS::StackName': 128,
+};
+const REF_LENGTH = 64;
+const GETATT_ARN_LENGTH = 160;
+const OTHER_INTRINSIC_LENGTH = 128;
+
+/**
+ * The length of a policy as IAM counts it (no whitespace), with every CloudFormation intrinsic
+ * replaced by an upper estimate of the value it resolves to.
+ */
+export function policyLength(scope: IConstruct, policy: unknown): number {
+  return JSON.stringify(estimate(Stack.of(scope).resolve(policy))).length;
+}
+
+function estimate(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(estimate);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1 && (entries[0][0] === 'Ref' || entries[0][0].startsWith('Fn::'))) {
+    return 'x'.repeat(intrinsicLength(entries[0][0], entries[0][1]));
+  }
+  return Object.fromEntries(entries.map(([key, v]) => [key, estimate(v)]));
+}
+
+function intrinsicLength(name: string, args: any): number {
+  switch (name) {
+    case 'Ref': return PSEUDO_LENGTHS[args] ?? REF_LENGTH;
+    case 'Fn::GetAtt': return GETATT_ARN_LENGTH;
+    case 'Fn::Join': return (args[1] as unknown[]).map(part => {
+      const estimated = estimate(part);
+      return typeof estimated === 'string' ? estimated.length : OTHER_INTRINSIC_LENGTH;
+    }).reduce((sum, length) => sum + length, 0) + args[0].length * Math.max(0, args[1].length - 1);
+    default: return OTHER_INTRINSIC_LENGTH;
+  }
+}
+
+/** A problem if `policy` is over `max`, naming what and how to fix it. */
+export function checkPolicySize(scope: IConstruct, what: string, policy: unknown, max: number, fix: string): string[] {
+  const length = policyLength(scope, policy);
+  return length > max ? [`${what} is about ${length.toLocaleString('en-US')} characters, over the ${max.toLocaleString('en-US')} AWS allows: ${fix}`] : [];
+}
+
+type IdentityKind = keyof typeof INLINE_POLICY_MAX_CHARS;
+
+/** An identity this library writes into: its name (usually a token) and kind. */
+interface TrackedIdentity {
+  readonly name: string;
+  readonly kind: IdentityKind;
+  readonly path: string;
+}
+
+/** Identities this library wrote into, per stack: only theirs are checked. */
+const trackedIdentities = new WeakMap<Stack, TrackedIdentity[]>();
+
+/**
+ * Check `scope`'s stack once, at synth: its resource count, and the inline policy totals of the
+ * identities passed here (those this library writes grants into).
+ */
+export function trackBudgets(scope: IConstruct, identity?: { name: string; kind: IdentityKind; construct: IConstruct }): void {
+  const stack = Stack.of(scope);
+  let identities = trackedIdentities.get(stack);
+  if (identities === undefined) {
+    const tracked: TrackedIdentity[] = [];
+    identities = tracked;
+    trackedIdentities.set(stack, tracked);
+    stack.node.addValidation({ validate: () => validateStack(stack, tracked) });
+  }
+  if (identity) identities.push({ name: identity.name, kind: identity.kind, path: identity.construct.node.path });
+}
+
+function validateStack(stack: Stack, tracked: TrackedIdentity[]): string[] {
+  const problems: string[] = [];
+  // Names as they appear in the template (a Ref for a new identity, the name for an imported one).
+  const identities = new Map(tracked.map(identity => [JSON.stringify(stack.resolve(identity.name)), identity]));
+  const resources = stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack);
+  if (resources.length > STACK_MAX_RESOURCES) {
+    problems.push(`the stack has ${resources.length} resources, over the ${STACK_MAX_RESOURCES} CloudFormation allows: shard it, putting UserAccessPoints in other stacks of the same account and Region (see the README's Limits section)`);
+  }
+
+  // Inline policies count together per identity: AWS::IAM::Policy resources attached to it, and its own Policies.
+  const totals = new Map<string, number>();
+  const add = (name: unknown, length: number) => {
+    const k = JSON.stringify(name);
+    if (identities.has(k)) totals.set(k, (totals.get(k) ?? 0) + length);
+  };
+  for (const resource of resources) {
+    if (resource instanceof iam.CfnPolicy) {
+      const length = policyLength(stack, resource.policyDocument);
+      const attached = [resource.users, resource.roles, resource.groups].flatMap(names => (stack.resolve(names) as unknown[] | undefined) ?? []);
+      attached.forEach(name => add(name, length));
+    } else if (resource instanceof iam.CfnUser || resource instanceof iam.CfnRole || resource instanceof iam.CfnGroup) {
+      const inline = stack.resolve(resource.policies) as Array<{ policyDocument: unknown }> | undefined;
+      const ref = { Ref: stack.resolve(resource.logicalId) };
+      (inline ?? []).forEach(policy => add(ref, policyLength(stack, policy.policyDocument)));
+    } else if (resource instanceof iam.CfnManagedPolicy) {
+      problems.push(...checkPolicySize(resource, `the managed policy ${resource.node.path}`, resource.policyDocument, MANAGED_POLICY_MAX_CHARS,
+        'grant fewer access points to one identity through it'));
+    }
+  }
+  for (const [k, total] of totals) {
+    const { kind, path } = identities.get(k)!;
+    const max = INLINE_POLICY_MAX_CHARS[kind];
+    if (total > max) {
+      problems.push(`the inline policies of the IAM ${kind} ${path} are about ${total.toLocaleString('en-US')} characters together, over the ${max.toLocaleString('en-US')} AWS allows for a ${kind}: `
+        + 'set identityPolicy: IdentityPolicy.MANAGED on its UserAccessPoints to put the grants in managed policies (6,144 characters each)');
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,54 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+/**
+ * Where a UserAccessPoint writes the identity's grants.
+ */
+export enum IdentityPolicy {
+  /**
+   * The identity's default inline policy. Inline policies of one identity count together: 2,048
+   * characters for a user, 5,120 for a group, 10,240 for a role.
+   */
+  INLINE = 'INLINE',
+  /**
+   * A customer managed policy per access point, attached to the identity (6,144 characters each;
+   * 10 managed policies per identity by default). For identities with many access points.
+   */
+  MANAGED = 'MANAGED',
+}
+
+/**
+ * The grantee to write `identity`'s grants through: the identity itself, or a principal that
+ * writes into a new managed policy attached to it.
+ */
+export function identityGrantee(scope: Construct, identity: iam.IIdentity, where: IdentityPolicy): iam.IGrantable {
+  if (where === IdentityPolicy.INLINE) return identity;
+  const policy = new iam.ManagedPolicy(scope, 'IdentityPolicy', {
+    description: `Grants of ${scope.node.path} (cdk-shared-bucket)`,
+  });
+  identity.addManagedPolicy(policy);
+  return { grantPrincipal: new ManagedPolicyPrincipal(identity, policy) };
+}
+
+/** The identity as a principal, but statements land in the managed policy. */
+class ManagedPolicyPrincipal implements iam.IPrincipal {
+  public readonly grantPrincipal: iam.IPrincipal = this;
+  public readonly assumeRoleAction: string;
+  public readonly policyFragment: iam.PrincipalPolicyFragment;
+  public readonly principalAccount?: string;
+
+  constructor(identity: iam.IIdentity, private readonly policy: iam.ManagedPolicy) {
+    this.assumeRoleAction = identity.assumeRoleAction;
+    this.policyFragment = identity.policyFragment;
+    this.principalAccount = identity.principalAccount;
+  }
+
+  public addToPolicy(statement: iam.PolicyStatement): boolean {
+    return this.addToPrincipalPolicy(statement).statementAdded;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.policy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.policy };
+  }
+}
