@@ -172,8 +172,11 @@ export interface AccessPointProps {
 interface GrantOptions {
   /** Also write the statement into the access point policy, naming this principal. */
   readonly resourcePolicyPrincipal?: iam.IPrincipal;
-  /** Accept `${aws:username}/` as the key prefix (the caller checked that the grantee is a user or group). */
-  readonly allowPerUserFolder?: boolean;
+  /**
+   * The caller validated and normalized `keyPrefix` against its own props (and reported problems
+   * under their names); `${aws:username}/` is then accepted too.
+   */
+  readonly prefixChecked?: boolean;
 }
 
 /**
@@ -221,7 +224,7 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
    * @internal
    */
   public _grant(grantee: iam.IGrantable, actions: ActionSet, keyPrefix: string | undefined, options: GrantOptions = {}): iam.Grant {
-    const scope = this.keyScope(keyPrefix, options.allowPerUserFolder ?? false);
+    const scope = options.prefixChecked ? { prefix: keyPrefix } : this.keyScope(keyPrefix);
     const grants = folderGrantParts(this.accessPointArn, scope, actions).map(part => {
       const onPrincipal = iam.Grant.addToPrincipal({ grantee, ...part });
       const account = this.compareAccount(grantee);
@@ -267,11 +270,11 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
     }
   }
 
-  private keyScope(keyPrefix: string | undefined, allowPerUserFolder: boolean): KeyScope {
+  private keyScope(keyPrefix: string | undefined): KeyScope {
     if (keyPrefix === AccessPoint.ALL_KEYS) return {};
     const problems = keyPrefix === undefined
       ? ['keyPrefix: missing: pass a folder such as "bob/", or AccessPoint.ALL_KEYS to grant every key through this access point']
-      : validatePrefix('keyPrefix', keyPrefix, { allowPerUserFolder });
+      : validatePrefix('keyPrefix', keyPrefix);
     throwIfInvalid(this, 'AccessPoint grant', problems);
     return { prefix: normalizePrefix(keyPrefix!) };
   }

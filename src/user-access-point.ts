@@ -116,7 +116,7 @@ export class UserAccessPoint extends Construct {
     // policy (written by the same grant) decide.
     const resourcePolicyPrincipal = kind === 'group' ? new iam.AccountPrincipal(Stack.of(this).account) : props.identity.grantPrincipal;
     const grantee = identityGrantee(this, props.identity, props.identityPolicy ?? IdentityPolicy.INLINE);
-    this.accessPoint._grant(grantee, actionsFor(this.access), this.prefix, { resourcePolicyPrincipal, allowPerUserFolder: true });
+    this.accessPoint._grant(grantee, actionsFor(this.access), this.prefix, { resourcePolicyPrincipal, prefixChecked: true });
     trackBudgets(this, { name: identityName(props.identity, kind), kind, construct: props.identity });
 
     if (props.exclusive ?? true) {

@@ -158,7 +158,7 @@ export class VpcAccessPoint extends Construct {
 
   private grantAccess(grantee: iam.IGrantable, access: Access): iam.Grant {
     const lookup = iam.Grant.addToPrincipal({ grantee, ...getAccessPointPart(this.accessPoint.accessPointArn) });
-    return this.accessPoint._grant(grantee, access === Access.READ ? ActionSets.READ : actionsFor(access), this.prefix).combine(lookup);
+    return this.accessPoint._grant(grantee, access === Access.READ ? ActionSets.READ : actionsFor(access), this.prefix, { prefixChecked: true }).combine(lookup);
   }
 }
 
