@@ -50,6 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate@^0.1.173',
     '@cloud-copilot/iam-expand@^0.11.44',
     'fast-check@^4',
+    // Ships the cfn-guard binary and the AWS Control Tower proactive control rules.
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
   ],
 
   publishToPypi: {

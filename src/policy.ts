@@ -158,6 +158,21 @@ export function sslOnlyStatement(bucketArn: string): iam.PolicyStatement {
 }
 
 /**
+ * Let S3 server access logging write into a log bucket, for one source bucket only (the bucket
+ * policy route: ACLs are disabled on the log bucket).
+ */
+export function logDeliveryStatement(logBucketArn: string, prefix: string | undefined, sourceBucketArn: string, sourceAccount: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AllowServerAccessLogDelivery',
+    effect: iam.Effect.ALLOW,
+    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [`${logBucketArn}/${prefix ?? ''}*`],
+    conditions: { ArnLike: { 'aws:SourceArn': sourceBucketArn }, StringEquals: { 'aws:SourceAccount': sourceAccount } },
+  });
+}
+
+/**
  * Deny data access that does not come through an access point (`s3:DataAccessPointArn` absent),
  * except for the named principals. Only data actions: bucket-policy management is never denied,
  * so nobody is locked out of repairing the policy.

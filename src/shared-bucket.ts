@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { IAccessPoint } from './access-point';
 import { AccessPointDelegation } from './access-point-delegation';
+import { createSharedBucket } from './bucket-factory';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
 import { denyDirectAccessStatement, delegationStatement, sslOnlyStatement } from './policy';
 import { UserAccessPoint, UserAccessPointOptions } from './user-access-point';
@@ -74,9 +75,19 @@ export interface SharedBucketProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * Where to deliver server access logs of the new bucket.
+   * Record every request in server access logs. Without `serverAccessLogsBucket`, the construct
+   * creates a log bucket beside the shared bucket (SSE-S3, which log delivery requires; Block
+   * Public Access; TLS only; log delivery allowed by bucket policy, not ACL; logs kept 365 days).
    *
-   * @default - no server access logs
+   * @default - true when `serverAccessLogsBucket` is given, otherwise false
+   */
+  readonly serverAccessLogs?: boolean;
+
+  /**
+   * Where to deliver server access logs of the new bucket, e.g. your organization's log archive
+   * bucket. Its owner must allow log delivery from this bucket.
+   *
+   * @default - a log bucket created by the construct when `serverAccessLogs` is true, otherwise no logs
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
 
@@ -86,6 +97,38 @@ export interface SharedBucketProps {
    * @default - no prefix
    */
   readonly serverAccessLogsPrefix?: string;
+
+  /**
+   * Lifecycle rules of the new bucket.
+   *
+   * @default - one rule: abort incomplete multipart uploads after 7 days (it deletes no object or version)
+   */
+  readonly lifecycleRules?: s3.LifecycleRule[];
+
+  /**
+   * Send the bucket's events (e.g. Object Created) to Amazon EventBridge, so that applications can
+   * react when a tenant uploads. Set in the bucket's own CloudFormation properties: no custom
+   * resource. Notifications added with aws-cdk-lib's `bucket.addEventNotification` are managed by
+   * a custom resource outside CloudFormation and would replace this setting: prefer EventBridge rules.
+   *
+   * @default true
+   */
+  readonly eventBridgeEnabled?: boolean;
+
+  /**
+   * Turn on S3 Object Lock (write once, read many), with an optional default retention. AWS cannot
+   * turn Object Lock off again, and it needs versioning. Decide when the bucket is created.
+   *
+   * @default false
+   */
+  readonly objectLockEnabled?: boolean;
+
+  /**
+   * Default retention of new objects when `objectLockEnabled` is true.
+   *
+   * @default - no default retention (objects are locked only when a request asks for it)
+   */
+  readonly objectLockDefaultRetention?: s3.ObjectLockRetention;
 
   /**
    * Which access points the bucket policy delegates to.
@@ -142,7 +185,7 @@ export class SharedBucket extends Construct {
       Annotations.of(this).addWarningV2('cdk-shared-bucket:adoptedBucketPolicy',
         `The bucket policy of the adopted bucket is now managed by CloudFormation (${this.node.path}/Policy): it replaces any policy the bucket already has. Move statements you need into SharedBucket or bucket.addToResourcePolicy().`);
     } else {
-      const bucket = this.createBucket(props);
+      const bucket = createSharedBucket(this, props);
       this.bucket = bucket;
       // The first statement makes s3.Bucket create its policy; later ones go into the same document.
       bucket.addToResourcePolicy(sslOnlyStatement(bucket.bucketArn));
@@ -195,21 +238,6 @@ export class SharedBucket extends Construct {
     return vpcAccessPoint;
   }
 
-  private createBucket(props: SharedBucketProps): s3.Bucket {
-    const kmsEncrypted = props.encryption === SharedBucketEncryption.KMS || props.encryptionKey !== undefined;
-    return new s3.Bucket(this, 'Bucket', {
-      bucketName: props.bucketName,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      encryption: kmsEncrypted ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
-      encryptionKey: kmsEncrypted ? props.encryptionKey : undefined,
-      bucketKeyEnabled: kmsEncrypted ? true : undefined,
-      versioned: props.versioned ?? true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      serverAccessLogsBucket: props.serverAccessLogsBucket,
-      serverAccessLogsPrefix: props.serverAccessLogsPrefix,
-    });
-  }
 }
 
 /** Every problem with SharedBucket props, each naming the prop. */
@@ -217,6 +245,15 @@ function validateSharedBucketProps(props: SharedBucketProps): string[] {
   const problems = [...validateBucketName('bucketName', props.bucketName), ...(props.delegation?._validate() ?? [])];
   if (props.encryption === SharedBucketEncryption.S3_MANAGED && props.encryptionKey) {
     problems.push('encryptionKey: a KMS key needs encryption SharedBucketEncryption.KMS (encryption is S3_MANAGED)');
+  }
+  if (props.serverAccessLogs === false && props.serverAccessLogsBucket) {
+    problems.push('serverAccessLogsBucket: given, but serverAccessLogs is false');
+  }
+  if (props.objectLockEnabled && props.versioned === false) {
+    problems.push('versioned: Object Lock needs versioning (objectLockEnabled is true)');
+  }
+  if (props.objectLockDefaultRetention && !props.objectLockEnabled) {
+    problems.push('objectLockDefaultRetention: only applies with objectLockEnabled: true');
   }
   if (props.directAccessPrincipals && !props.denyDirectAccess) {
     problems.push('directAccessPrincipals: only has an effect with denyDirectAccess: true');
@@ -227,7 +264,8 @@ function validateSharedBucketProps(props: SharedBucketProps): string[] {
     }
   });
   if (props.bucket) {
-    const newBucketOnly: Array<keyof SharedBucketProps> = ['bucketName', 'encryption', 'encryptionKey', 'versioned', 'removalPolicy', 'serverAccessLogsBucket', 'serverAccessLogsPrefix'];
+    const newBucketOnly: Array<keyof SharedBucketProps> = ['bucketName', 'encryption', 'encryptionKey', 'versioned', 'removalPolicy',
+      'serverAccessLogs', 'serverAccessLogsBucket', 'serverAccessLogsPrefix', 'lifecycleRules', 'eventBridgeEnabled', 'objectLockEnabled', 'objectLockDefaultRetention'];
     for (const prop of newBucketOnly.filter(p => props[p] !== undefined)) {
       problems.push(`${prop}: configures a new bucket and cannot be combined with bucket (an adopted bucket keeps its own settings)`);
     }

@@ -1,4 +1,4 @@
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -165,6 +165,87 @@ describe('SharedBucket', () => {
     test('accepts a token as bucket name', () => {
       const { template } = synth(undefined, stack => ({ bucketName: `${stack.stackName.toLowerCase()}-data` }));
       template.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'stack-data' });
+    });
+  });
+
+  describe('compliance options', () => {
+    test('aborts incomplete multipart uploads after 7 days by default, deleting nothing else', () => {
+      synth().template.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: { Rules: [{ Id: 'AbortIncompleteMultipartUploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }] },
+      });
+    });
+
+    test('takes lifecycle rules, e.g. expiring noncurrent versions', () => {
+      synth({ lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }] }).template.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: { Rules: [{ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 90 } }] },
+      });
+    });
+
+    test('sends events to EventBridge by default, through the bucket itself rather than a custom resource', () => {
+      const { template } = synth();
+      template.hasResourceProperties('AWS::S3::Bucket', { NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
+      template.resourceCountIs('Custom::S3BucketNotifications', 0);
+      template.resourceCountIs('AWS::Lambda::Function', 0);
+    });
+
+    test('can turn EventBridge off', () => {
+      synth({ eventBridgeEnabled: false }).template.hasResourceProperties('AWS::S3::Bucket', { NotificationConfiguration: Match.absent() });
+    });
+
+    test('creates a log bucket for serverAccessLogs: true, accepting deliveries from this bucket only', () => {
+      const { template } = synth({ serverAccessLogs: true, serverAccessLogsPrefix: 'shared/' });
+      template.resourceCountIs('AWS::S3::Bucket', 2);
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^SharedAccessLogs') }, LogFilePrefix: 'shared/' },
+      });
+      template.hasResource('AWS::S3::Bucket', {
+        DeletionPolicy: 'Retain',
+        Properties: {
+          BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+          PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicPolicy: true, RestrictPublicBuckets: true }),
+          LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'ExpireAccessLogs', ExpirationInDays: 365 })]) },
+          AccessControl: Match.absent(),
+        },
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: Match.stringLikeRegexp('^SharedAccessLogs') },
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Sid: 'DenyInsecureTransport' }),
+            Match.objectLike({
+              Sid: 'AllowServerAccessLogDelivery',
+              Principal: { Service: 'logging.s3.amazonaws.com' },
+              Action: 's3:PutObject',
+              Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': ['SharedBucketE0A46A06', 'Arn'] } }, StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+            }),
+          ],
+        },
+      });
+    });
+
+    test('warns that an imported log bucket must allow delivery itself', () => {
+      const { stack, template } = synth(undefined, s => ({ serverAccessLogsBucket: s3.Bucket.fromBucketName(s, 'Archive', 'org-log-archive') }));
+      template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: 'org-log-archive' } });
+      Annotations.fromStack(stack).hasWarning('/Stack/Shared', Match.stringLikeRegexp('org-log-archive is imported'));
+    });
+
+    test('turns on Object Lock with a default retention', () => {
+      synth({ objectLockEnabled: true, objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(30)) }).template.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 30 } } },
+      });
+    });
+
+    test('fails with every inconsistent compliance option', () => {
+      expect(() => synth(undefined, s => ({
+        serverAccessLogs: false,
+        serverAccessLogsBucket: new s3.Bucket(s, 'Logs'),
+        versioned: false,
+        objectLockEnabled: true,
+      }))).toThrow(/serverAccessLogsBucket: given, but serverAccessLogs is false\n {2}- versioned: Object Lock needs versioning/);
+      expect(() => synth({ objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(1)) }))
+        .toThrow(/objectLockDefaultRetention: only applies with objectLockEnabled: true/);
     });
   });
 
