@@ -54,7 +54,7 @@ async function main() {
             folder === '' ? '(bucket root)' : folder,
             allowed.join(', '),
             path === 'bucket' ? 'the bucket directly' : path.accessPoint,
-            network === 'internet' ? 'the internet' : `the VPC, through its S3 gateway endpoint`,
+            network === 'internet' ? 'the internet' : 'the VPC, through its S3 gateway endpoint',
           ]);
         }
       }

@@ -32,12 +32,28 @@ export const KMS_WRITE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
  */
 export const DATA_ACTIONS = [
   's3:AbortMultipartUpload',
+  's3:BypassGovernanceRetention',
   's3:DeleteObject*',
   's3:GetObject*',
   's3:ListBucket*',
   's3:ListMultipartUploadParts',
+  's3:ListObjectAnnotations',
+  's3:ListObjectVersionAnnotations',
   's3:PutObject*',
   's3:RestoreObject',
+  's3:UpdateObjectEncryption',
+];
+
+/**
+ * Bucket configuration reads that S3 also serves through an access point. An exclusive access
+ * point denies them to other principals too; a deny of direct access leaves them alone.
+ */
+export const ACCESS_POINT_BUCKET_READS = [
+  's3:GetBucketAcl',
+  's3:GetBucketCORS',
+  's3:GetBucketLocation',
+  's3:GetBucketNotification',
+  's3:GetBucketPolicy',
 ];
 
 /** What the S3 console needs to list buckets and access points before it can browse one. */

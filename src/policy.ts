@@ -5,6 +5,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Access } from './access';
 import {
+  ACCESS_POINT_BUCKET_READS,
   CONSOLE_LIST_ACTIONS,
   DATA_ACTIONS,
   GET_ACCESS_POINT_ACTIONS,
@@ -161,7 +162,9 @@ export function sslOnlyStatement(bucketArn: string): iam.PolicyStatement {
  * Let S3 server access logging write into a log bucket, for one source bucket only (the bucket
  * policy route: ACLs are disabled on the log bucket).
  */
-export function logDeliveryStatement(logBucketArn: string, prefix: string | undefined, sourceBucketArn: string, sourceAccount: string): iam.PolicyStatement {
+export function logDeliveryStatement(
+  logBucketArn: string, prefix: string | undefined, sourceBucketArn: string, sourceAccount: string,
+): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'AllowServerAccessLogDelivery',
     effect: iam.Effect.ALLOW,
@@ -204,7 +207,7 @@ export function exclusiveAccessStatement(accessPointArn: string, allowedPrincipa
     sid: 'DenyOtherPrincipals',
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
-    actions: DATA_ACTIONS,
+    actions: [...DATA_ACTIONS, ...ACCESS_POINT_BUCKET_READS].sort(),
     resources: [accessPointArn, accessPointObjectArn(accessPointArn, '*')],
     conditions: { [operator]: { 'aws:PrincipalArn': allowedPrincipalArns } },
   });

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { IAccessPoint } from './access-point';
 import { AccessPointDelegation } from './access-point-delegation';
 import { createSharedBucket } from './bucket-factory';
+import { principalArn } from './principals';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
 import { denyDirectAccessStatement, delegationStatement, sslOnlyStatement } from './policy';
 import { UserAccessPoint, UserAccessPointOptions } from './user-access-point';
@@ -201,7 +202,7 @@ export class SharedBucket extends Construct {
     this.policy.addStatements(delegationStatement(this.bucket.bucketArn, (props.delegation ?? AccessPointDelegation.account())._bind(this)));
     if (props.denyDirectAccess) {
       // Validated above: every exempt principal has an ARN.
-      const exemptArns = (props.directAccessPrincipals ?? []).map(principal => tryPrincipalArn(principal)!);
+      const exemptArns = (props.directAccessPrincipals ?? []).map(principal => principalArn(principal)!);
       this.policy.addStatements(denyDirectAccessStatement(this.bucket.bucketArn, exemptArns));
       Annotations.of(this).addWarningV2('cdk-shared-bucket:denyDirectAccess',
         'denyDirectAccess: requests that do not come through an access point are denied. autoDeleteObjects, BucketDeployment, replication and administrators call the bucket directly: list their roles in directAccessPrincipals.');
@@ -259,7 +260,7 @@ function validateSharedBucketProps(props: SharedBucketProps): string[] {
     problems.push('directAccessPrincipals: only has an effect with denyDirectAccess: true');
   }
   (props.directAccessPrincipals ?? []).forEach((principal, i) => {
-    if (tryPrincipalArn(principal) === undefined) {
+    if (principalArn(principal) === undefined) {
       problems.push(`directAccessPrincipals[${i}]: cannot tell the ARN of ${principal}; pass a role, a user or an iam.ArnPrincipal`);
     }
   });
@@ -272,11 +273,3 @@ function validateSharedBucketProps(props: SharedBucketProps): string[] {
   }
   return problems;
 }
-
-/** The ARN `aws:PrincipalArn` carries for a role, a user or an ArnPrincipal. */
-function tryPrincipalArn(principal: iam.IPrincipal): string | undefined {
-  if (principal instanceof iam.ArnPrincipal) return principal.arn;
-  const candidate = principal as Partial<iam.IRole & iam.IUser>;
-  return candidate.roleArn ?? candidate.userArn;
-}
-

@@ -1,4 +1,4 @@
-import { Annotations, Lazy, Names, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Lazy, Names, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,7 +7,8 @@ import { Construct, IConstruct } from 'constructs';
 import { Access } from './access';
 import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
-import { ActionSets, actionsFor, endpointStatements, getAccessPointPart } from './policy';
+import { actionsFor, endpointStatements, exclusiveAccessStatement, getAccessPointPart } from './policy';
+import { principalArn } from './principals';
 import { ReaderFunction } from './reader-function';
 import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
 
@@ -73,6 +74,15 @@ export interface VpcAccessPointOptions {
    * @default - none
    */
   readonly consumers?: iam.IGrantable[];
+
+  /**
+   * Deny every principal but the reader and the consumers (matched on `aws:PrincipalArn`) at this
+   * access point, including same-account admins whose identity policies allow `s3:*`. Consumers
+   * must then be roles, users, functions with a role, or `ArnPrincipal`s.
+   *
+   * @default true
+   */
+  readonly exclusive?: boolean;
 }
 
 /**
@@ -103,6 +113,11 @@ export class VpcAccessPoint extends Construct {
   /** What consumers may do in the folder. */
   public readonly access: Access;
 
+  /** `aws:PrincipalArn` of every principal granted access; the exclusive deny spares only these. */
+  private readonly consumerArns: string[] = [];
+
+  private readonly exclusive: boolean;
+
   constructor(scope: Construct, id: string, props: VpcAccessPointProps) {
     super(scope, id);
     const selection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
@@ -115,7 +130,14 @@ export class VpcAccessPoint extends Construct {
 
     this.prefix = normalizePrefix(props.prefix);
     this.access = props.access ?? Access.READ;
+    this.exclusive = props.exclusive ?? true;
     this.accessPoint = new AccessPoint(this, 'AccessPoint', { bucket: props.bucket, vpc: props.vpc, accessPointName: props.accessPointName });
+    if (this.exclusive) {
+      // Rendered at synth, so that grantRead() after construction counts too. With nobody granted
+      // yet, only the account root (which could rewrite the policy anyway) is spared.
+      const spared = Lazy.list({ produce: () => (this.consumerArns.length > 0 ? this.consumerArns : [accountRootArn(this)]) });
+      this.accessPoint.addToResourcePolicy(exclusiveAccessStatement(this.accessPoint.accessPointArn, spared));
+    }
     this.endpoint = props.endpoint ?? sharedEndpoint(this, props.vpc, subnets);
 
     if (props.endpoint === undefined || props.restrictEndpoint) {
@@ -157,9 +179,21 @@ export class VpcAccessPoint extends Construct {
   }
 
   private grantAccess(grantee: iam.IGrantable, access: Access): iam.Grant {
+    if (this.exclusive) {
+      const arn = principalArn(grantee.grantPrincipal);
+      if (arn === undefined) {
+        throw new Error(`VpcAccessPoint at '${this.node.path}': cannot tell the ARN of ${grantee.grantPrincipal}, so the exclusive access point would deny it; `
+          + 'grant a role, a user, a function with a role or an ArnPrincipal, or set exclusive: false');
+      }
+      this.consumerArns.push(arn);
+    }
     const lookup = iam.Grant.addToPrincipal({ grantee, ...getAccessPointPart(this.accessPoint.accessPointArn) });
-    return this.accessPoint._grant(grantee, access === Access.READ ? ActionSets.READ : actionsFor(access), this.prefix, { prefixChecked: true }).combine(lookup);
+    return this.accessPoint._grant(grantee, actionsFor(access), this.prefix, { prefixChecked: true }).combine(lookup);
   }
+}
+
+function accountRootArn(scope: Construct): string {
+  return Stack.of(scope).formatArn({ service: 'iam', region: '', resource: 'root', arnFormat: ArnFormat.NO_RESOURCE_NAME });
 }
 
 /** Every problem with the VPC props, and the selected subnets. */
@@ -183,6 +217,13 @@ function validateVpcProps(scope: IConstruct, props: VpcAccessPointProps, selecti
     if (Token.compareStrings(mine, theirs) === TokenComparison.DIFFERENT) {
       problems.push(`vpc: the VPC is in ${what} ${theirs}, the access point in ${mine}; a VPC-origin access point needs a VPC of its own ${what}`);
     }
+  }
+  if (props.exclusive ?? true) {
+    (props.consumers ?? []).forEach((consumer, i) => {
+      if (principalArn(consumer.grantPrincipal) === undefined) {
+        problems.push(`consumers[${i}]: cannot tell the ARN of ${consumer.grantPrincipal}, so the exclusive access point would deny it; pass a role, a user, a function with a role or an ArnPrincipal, or set exclusive: false`);
+      }
+    });
   }
   if (props.restrictEndpoint !== undefined && props.endpoint === undefined) {
     problems.push('restrictEndpoint: only applies to an endpoint passed as endpoint; the endpoint this library creates always allows just its own access points and folders');

@@ -287,7 +287,10 @@ describe('SharedBucket', () => {
         Sid: 'DenyDirectAccess',
         Effect: 'Deny',
         Principal: { AWS: '*' },
-        Action: ['s3:AbortMultipartUpload', 's3:DeleteObject*', 's3:GetObject*', 's3:ListBucket*', 's3:ListMultipartUploadParts', 's3:PutObject*', 's3:RestoreObject'],
+        Action: [
+          's3:AbortMultipartUpload', 's3:BypassGovernanceRetention', 's3:DeleteObject*', 's3:GetObject*', 's3:ListBucket*', 's3:ListMultipartUploadParts',
+          's3:ListObjectAnnotations', 's3:ListObjectVersionAnnotations', 's3:PutObject*', 's3:RestoreObject', 's3:UpdateObjectEncryption',
+        ],
         Resource: expect.any(Array),
         Condition: { Null: { 's3:DataAccessPointArn': 'true' } },
       });

@@ -406,6 +406,48 @@ describe('VpcAccessPoint', () => {
     });
   });
 
+  describe('exclusive', () => {
+    /** The principals the DenyOtherPrincipals statement spares, resolved. */
+    function spared(stack: Stack): unknown[] {
+      const policy = theOnly(Template.fromStack(stack), 'AWS::S3::AccessPoint').properties.Policy;
+      const deny = policy.Statement.find((statement: any) => statement.Sid === 'DenyOtherPrincipals');
+      expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
+      expect(deny.Action).toContain('s3:GetObject*');
+      return deny.Condition.ArnNotEquals['aws:PrincipalArn'];
+    }
+
+    test('denies every principal but the reader at the access point by default', () => {
+      const { stack, vpcAccessPoint } = synth();
+      expect(spared(stack)).toEqual([stack.resolve(vpcAccessPoint.readerFunction!.role!.roleArn)]);
+    });
+
+    test('spares the consumers and every later grantee', () => {
+      const { stack, shared, vpc } = given();
+      const consumer = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+      const later = new iam.Role(stack, 'Later', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+      const app = new VpcAccessPoint(stack, 'App', { bucket: shared.bucket, vpc, prefix: 'app', reader: false, consumers: [consumer] });
+      app.grantRead(later);
+      expect(spared(stack)).toEqual([stack.resolve(consumer.roleArn), stack.resolve(later.roleArn)]);
+    });
+
+    test('spares only the account root while nobody is granted', () => {
+      const { stack } = synth({ reader: false });
+      expect(spared(stack)).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:root']] }]);
+    });
+
+    test('writes no deny with exclusive: false', () => {
+      const { template } = synth({ exclusive: false });
+      template.hasResourceProperties('AWS::S3::AccessPoint', { Policy: Match.absent() });
+    });
+
+    test('fails if a consumer has no ARN the deny could spare', () => {
+      const { stack, shared, vpc } = given();
+      expect(errorOf(() => new VpcAccessPoint(stack, 'App', {
+        bucket: shared.bucket, vpc, prefix: 'app', consumers: [new iam.ServicePrincipal('ecs-tasks.amazonaws.com')],
+      }))).toMatch(/consumers\[0\]: cannot tell the ARN of .*set exclusive: false/);
+    });
+  });
+
   describe('consumers', () => {
     test('grants a role the access actions on the access point and the lookup', () => {
       // GIVEN

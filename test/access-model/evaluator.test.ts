@@ -1,6 +1,6 @@
 /**
  * Proves the access-model harness on small HAND-WRITTEN templates (CloudFormation JSON as CDK
- * synthesizes it; no constructs from src/). AWS semantics: aws-facts.md sections 2, 4, 5, 6.
+ * synthesizes it; no constructs from src/). AWS semantics: aws-facts.md sections 2, 4, 5, 6, 7.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
@@ -11,6 +11,7 @@ import {
   evaluateMatrix,
   formatCell,
   MatrixCell,
+  mergeWorlds,
   PolicyDocument,
   TemplateJson,
   World,
@@ -613,4 +614,92 @@ describe('reporting and speed', () => {
     expect(allowed).toBeGreaterThan(0);
     expect(m.msPerCell).toBeLessThan(5); // 10,000 cells < 50 s even on a slow runner
   }, 120_000);
+});
+
+describe('harness extensions for matrices', () => {
+  const PARTNER_ACCT = '222222222222';
+  const ANALYST = `arn:aws:iam::${PARTNER_ACCT}:role/analyst`;
+  /** The bucket account: a bucket whose policy delegates to the access points of `accounts`. */
+  const bucketTemplate = (...accounts: string[]): TemplateJson => ({
+    Resources: {
+      SharedBucket1A2B3C4D: { Type: 'AWS::S3::Bucket' },
+      SharedBucketPolicy5E6F: {
+        Type: 'AWS::S3::BucketPolicy',
+        Properties: { Bucket: { Ref: 'SharedBucket1A2B3C4D' }, PolicyDocument: doc(delegateToAccessPoints(accounts)) },
+      },
+    },
+  });
+  /** The partner account: an access point to that bucket, and a role allowed to read through it. */
+  const partnerTemplate = (identityStatements: any[] = []): TemplateJson => ({
+    Resources: {
+      PartnerAccessPoint: { Type: 'AWS::S3::AccessPoint', Properties: { Bucket: BUCKET, BucketAccountId: ACCT, Name: 'partner-ap' } },
+      Analyst: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          RoleName: 'analyst',
+          AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+          Policies: [{ PolicyName: 'read', PolicyDocument: doc({ Sid: 'ReadThroughAccessPoint', Effect: 'Allow', Action: 's3:GetObject', Resource: apObjects('partner-ap') }, ...identityStatements) }],
+        },
+      },
+    },
+  });
+  const crossWorld = (bucketAccounts: string[], identityStatements: any[] = []) => mergeWorlds(
+    buildWorld(bucketTemplate(...bucketAccounts)),
+    buildWorld(partnerTemplate(identityStatements), { account: PARTNER_ACCT }),
+  );
+  const read: AccessRequest = { principal: ANALYST, action: 's3:GetObject', key: 'k', path: viaAp('partner-ap'), network: 'internet' };
+
+  test('mergeWorlds keeps the account of each world and refuses duplicates', () => {
+    const w = crossWorld([PARTNER_ACCT]);
+    expect(w.buckets.get(BUCKET)).toMatchObject({ account: ACCT });
+    expect(w.accessPoints.get('partner-ap')).toMatchObject({ account: PARTNER_ACCT, bucketAccount: ACCT, arn: `arn:aws:s3:us-east-1:${PARTNER_ACCT}:accesspoint/partner-ap` });
+    expect(w.principals.get(ANALYST)).toMatchObject({ account: PARTNER_ACCT });
+    expect(() => mergeWorlds(world(), world())).toThrow(/bucket sharedbucket1a2b3c4d is in two of them/);
+    expect(() => mergeWorlds(world(), buildWorld(bucketTemplate(), { region: 'eu-west-1' }))).toThrow(/cannot merge worlds of aws\/us-east-1 and aws\/eu-west-1/);
+  });
+
+  test('cross-account access point (aws-facts.md section 7): the bucket policy alone decides the bucket leg', async () => {
+    const d = await expectCell(crossWorld([PARTNER_ACCT]), read, true);
+    expect(d.legs.map((l) => [l.leg, l.resourceAccount, l.result])).toEqual([['access-point', PARTNER_ACCT, 'Allowed'], ['bucket', ACCT, 'Allowed']]);
+    expect(d.legs[1].sids).toEqual(['BucketPolicyDecides', 'DelegateToAccessPoints']);
+    // not delegated: refused by the bucket leg
+    const refused = await expectCell(crossWorld(['111111111111']), read, false);
+    expect(refused).toMatchObject({ decision: 'denied: implicit', decidingLeg: 'bucket' });
+    // an explicit Deny in the caller's identity policy still applies to the bucket
+    const denied = await expectCell(crossWorld([PARTNER_ACCT], [{ Sid: 'NoBucket', Effect: 'Deny', Action: 's3:*', Resource: `${BUCKET_ARN}/*` }]), read, false);
+    expect(denied).toMatchObject({ decision: 'denied: explicit', decidingLeg: 'bucket', decidingSids: ['NoBucket'] });
+    // a world whose bucket is not the one the access point names is refused
+    const wrongAccount = mergeWorlds(buildWorld(bucketTemplate(PARTNER_ACCT), { account: '444444444444' }), buildWorld(partnerTemplate(), { account: PARTNER_ACCT }));
+    await expect(evaluate(wrongAccount, read)).rejects.toThrow(/is for bucket sharedbucket1a2b3c4d of account 123456789012, but the world's bucket .* is in account 444444444444/);
+  });
+
+  test('stopAtFirstDenial keeps the verdict and skips the legs after a denial', async () => {
+    const w = world();
+    const req: AccessRequest = { principal: ADMIN, action: 's3:GetObject', key: 'Bob/x', path: viaAp('bob-ap'), network: 'internet' };
+    const full = await evaluate(w, req);
+    const fast = await evaluate(w, req, { stopAtFirstDenial: true });
+    expect([full.allowed, fast.allowed]).toEqual([false, false]);
+    expect(full.legs.map((l) => l.leg)).toEqual(['access-point', 'bucket']);
+    expect(fast.legs.map((l) => l.leg)).toEqual(['access-point']);
+    expect(fast.decidingSids).toEqual(['OnlyBob']);
+    const allowed = await evaluate(w, { ...req, principal: BOB }, { stopAtFirstDenial: true });
+    expect(allowed.legs.map((l) => l.leg)).toEqual(['access-point', 'bucket']);
+  });
+
+  test('resolves log group ARNs (VPC flow logs)', () => {
+    const w = world({
+      extraResources: {
+        Logs: { Type: 'AWS::Logs::LogGroup' },
+        FlowLogRole: {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+            Policies: [{ PolicyName: 'logs', PolicyDocument: doc({ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: [{ 'Fn::GetAtt': ['Logs', 'Arn'] }, { Ref: 'Logs' }] }) }],
+          },
+        },
+      },
+    });
+    expect(w.principals.get(`arn:aws:iam::${ACCT}:role/FlowLogRole`)!.policies[0].document.Statement[0].Resource)
+      .toEqual([`arn:aws:logs:us-east-1:${ACCT}:log-group:Logs:*`, 'Logs']);
+  });
 });
