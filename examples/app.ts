@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npx cdk synth` entry point (cdk.json): the README scenario, with no AWS credentials needed.
 import { App } from 'aws-cdk-lib';
-import { buildScenario } from './scenario';
+import { buildScenario, buildStrictScenario } from './scenario';
 
 const app = new App();
 buildScenario(app);
+buildStrictScenario(app);
 app.synth();

@@ -5,7 +5,7 @@
 import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { logDeliveryStatement, sslOnlyStatement } from './policy';
+import { denyGrantsExceptForAwsServicesStatement, logDeliveryStatement, sslOnlyStatement } from './policy';
 import type { SharedBucketProps } from './shared-bucket';
 
 /** Cost hygiene that deletes no object and no version: the default lifecycle rule. */
@@ -34,6 +34,9 @@ export function createSharedBucket(scope: Construct, props: SharedBucketProps): 
     objectLockDefaultRetention: props.objectLockDefaultRetention,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
   });
+  if (kmsEncrypted && props.encryptionKey === undefined) {
+    bucket.encryptionKey!.addToResourcePolicy(denyGrantsExceptForAwsServicesStatement());
+  }
   const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
   if (props.eventBridgeEnabled ?? true) {
     // On the bucket's own properties: aws-cdk-lib's eventBridgeEnabled would add a custom resource.

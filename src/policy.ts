@@ -159,6 +159,21 @@ export function sslOnlyStatement(bucketArn: string): iam.PolicyStatement {
 }
 
 /**
+ * In a key policy: only AWS services may create grants on the key (Control Tower CT.KMS.PR.3).
+ * S3 encrypts and decrypts without grants.
+ */
+export function denyGrantsExceptForAwsServicesStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyGrantsExceptForAwsServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  });
+}
+
+/**
  * Let S3 server access logging write into a log bucket, for one source bucket only (the bucket
  * policy route: ACLs are disabled on the log bucket).
  */

@@ -7,7 +7,7 @@ import { SharedBucket } from '../src';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 
-function checkedScenario(props: { denyDirectAccess?: boolean } = {}) {
+function checkedScenario(props: { denyDirectAccess?: boolean; strict?: boolean } = {}) {
   const app = new App();
   const stack = new ScenarioStack(app, 'Scenario', { env: ENV, bucketName: 'access-point-test', ...props });
   Aspects.of(stack).add(new AwsSolutionsChecks({ verbose: true }));
@@ -26,6 +26,7 @@ describe('cdk-nag AwsSolutions on the example scenario', () => {
   test.each([
     ['default', {}],
     ['denyDirectAccess', { denyDirectAccess: true }],
+    ['strict', { strict: true }],
   ])('reports no errors and no warnings (%s)', (_name, props) => {
     const stack = checkedScenario(props);
     const findings = [
@@ -35,15 +36,20 @@ describe('cdk-nag AwsSolutions on the example scenario', () => {
     expect(findings.map(f => `${f.id}: ${String(f.entry.data).slice(0, 120)}`)).toEqual([]);
   });
 
-  test('suppresses only the documented findings, each scoped and with a reason', () => {
-    const found = suppressions(checkedScenario());
+  test.each([
+    ['default', false, 'bob-access-point-test', ['AwsSolutions-S1 (all)']],
+    ['strict', true, 'bob-access-point-test-strict', []],
+  ])('suppresses only the documented findings, each scoped and with a reason (%s)', (_name, strict, bobAccessPoint, extra) => {
+    const found = suppressions(checkedScenario({ strict }));
+    const appAccessPoint = strict ? 'app-vpc-access-point-test-strict' : 'app-vpc-access-point-test';
     // applyToChildren repeats each suppression on the construct's children: compare the distinct ones.
     expect([...new Set(found.map(s => `${s.id} ${(s.applies_to ?? ['(all)']).join(' ')}`))].sort()).toEqual([
       'AwsSolutions-IAM4 Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
       'AwsSolutions-IAM5 Resource::*',
-      'AwsSolutions-IAM5 Resource::arn:<AWS::Partition>:s3:us-east-1:123456789012:accesspoint/app-vpc-access-point-test/object/app/*',
-      'AwsSolutions-IAM5 Resource::arn:<AWS::Partition>:s3:us-east-1:123456789012:accesspoint/bob-access-point-test/object/Bob/*',
-    ]);
+      `AwsSolutions-IAM5 Resource::arn:<AWS::Partition>:s3:us-east-1:123456789012:accesspoint/${appAccessPoint}/object/app/*`,
+      `AwsSolutions-IAM5 Resource::arn:<AWS::Partition>:s3:us-east-1:123456789012:accesspoint/${bobAccessPoint}/object/Bob/*`,
+      ...extra,
+    ].sort());
     for (const suppression of found) {
       expect(suppression.reason.length).toBeGreaterThan(60);
     }
