@@ -96,6 +96,27 @@ describe('SharedBucket', () => {
       expect(shared.encryptionKey).toBeDefined();
     });
 
+    test('lets only AWS services create grants on a key it creates (CT.KMS.PR.3)', () => {
+      synth({ encryption: SharedBucketEncryption.KMS }).template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([{
+            Sid: 'DenyGrantsExceptForAwsServices',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'kms:CreateGrant',
+            Resource: '*',
+            Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+          }]),
+        },
+      });
+    });
+
+    test('leaves the policy of a given key alone', () => {
+      const { template } = synth(undefined, stack => ({ encryptionKey: new kms.Key(stack, 'MyKey') }));
+      expect(JSON.stringify(template.findResources('AWS::KMS::Key'))).not.toContain('DenyGrantsExceptForAwsServices');
+    });
+
     test('uses a given key, which implies KMS', () => {
       const { template, shared } = synth(undefined, stack => ({ encryptionKey: new kms.Key(stack, 'MyKey') }));
       template.resourceCountIs('AWS::KMS::Key', 1);
