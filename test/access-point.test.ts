@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AccessPoint, AccessPointProps, IAccessPoint, NetworkOrigin } from '../src';
+import { accessPointPolicyStatements, errorOf } from './helpers';
 import { validateAccessPointName } from '../src/validation';
 
 const ACCOUNT = '123456789012';
@@ -27,21 +28,6 @@ function setup(props: Partial<AccessPointProps> = {}, bucketProps: s3.BucketProp
   return { app, stack, bucket, accessPoint, role };
 }
 
-/** The message of the error `fn` throws (fails the test when it does not throw). */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, but nothing was thrown');
-}
-
-function accessPointPolicyStatements(template: Template): any[] {
-  const accessPoints = Object.values(template.findResources('AWS::S3::AccessPoint'));
-  expect(accessPoints).toHaveLength(1);
-  return (accessPoints[0] as any).Properties.Policy?.Statement ?? [];
-}
 
 type GrantMethod = 'grantRead' | 'grantWrite' | 'grantReadWrite' | 'grantDelete' | 'grantList';
 

@@ -2,6 +2,7 @@ import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Access, SharedBucket, SharedBucketEncryption, SharedBucketProps, UserAccessPoint, UserAccessPointOptions } from '../src';
+import { accessPointPolicyStatements, errorOf } from './helpers';
 
 const ACCOUNT = '123456789012';
 const ENV = { account: ACCOUNT, region: 'us-east-1' };
@@ -32,21 +33,6 @@ function setup(sharedProps: SharedBucketProps = {}) {
   return { app, stack, shared, bob, role, group };
 }
 
-/** The message of the error `fn` throws (fails the test when it does not throw). */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, but nothing was thrown');
-}
-
-function accessPointPolicyStatements(template: Template): any[] {
-  const accessPoints = Object.values(template.findResources('AWS::S3::AccessPoint'));
-  expect(accessPoints).toHaveLength(1);
-  return (accessPoints[0] as any).Properties.Policy?.Statement ?? [];
-}
 
 function identityPolicyStatements(template: Template): any[] {
   const policies = Object.values(template.findResources('AWS::IAM::Policy'));

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Access, NetworkOrigin, SharedBucket, SharedBucketEncryption, SharedBucketProps, VpcAccessPoint, VpcAccessPointProps } from '../src';
+import { errorOf } from './helpers';
 
 const ACCOUNT = '123456789012';
 const ENV = { account: ACCOUNT, region: 'us-east-1' };
@@ -79,15 +80,6 @@ function synth(props: Partial<VpcAccessPointProps> = {}, shape: SubnetShape = 'i
   return { stack, shared, vpc, vpcAccessPoint, template: Template.fromStack(stack) };
 }
 
-/** The message of the error `fn` throws (fails the test when it throws none). */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, but none was thrown');
-}
 
 function theOnly(template: Template, type: string, logicalIdPattern: RegExp = /./): { logicalId: string; properties: any } {
   const matches = Object.entries(template.findResources(type)).filter(([logicalId]) => logicalIdPattern.test(logicalId));
