@@ -18,6 +18,9 @@ export const MANAGED_POLICY_MAX_CHARS = 6_144;
 /** Resources in one CloudFormation stack. */
 export const STACK_MAX_RESOURCES = 500;
 
+/** aws-cdk-lib's context key that changes (or, with 0, turns off) the resource limit. */
+const STACK_RESOURCE_LIMIT_CONTEXT = '@aws-cdk/core:stackResourceLimit';
+
 // Upper estimates for values CloudFormation fills in at deploy time.
 const PSEUDO_LENGTHS: Record<string, number> = {
   'AWS::Partition': 10, 'AWS::AccountId': 12, 'AWS::Region': 14, 'AWS::URLSuffix': 13, 'AWS::StackName': 128,
@@ -95,8 +98,10 @@ function validateStack(stack: Stack, tracked: TrackedIdentity[]): string[] {
   // Names as they appear in the template (a Ref for a new identity, the name for an imported one).
   const identities = new Map(tracked.map(identity => [JSON.stringify(stack.resolve(identity.name)), identity]));
   const resources = stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack);
-  if (resources.length > STACK_MAX_RESOURCES) {
-    problems.push(`the stack has ${resources.length} resources, over the ${STACK_MAX_RESOURCES} CloudFormation allows: shard it, putting UserAccessPoints in other stacks of the same account and Region (see the README's Limits section)`);
+  // The same context key as aws-cdk-lib's own check: a number, or 0 to turn the check off.
+  const maxResources = Number(stack.node.tryGetContext(STACK_RESOURCE_LIMIT_CONTEXT) ?? STACK_MAX_RESOURCES);
+  if (maxResources > 0 && resources.length > maxResources) {
+    problems.push(`the stack has ${resources.length} resources, over the ${maxResources} CloudFormation allows: shard it, putting UserAccessPoints in other stacks of the same account and Region (see the README's Limits section)`);
   }
 
   // Inline policies count together per identity: AWS::IAM::Policy resources attached to it, and its own Policies.

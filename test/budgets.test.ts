@@ -127,6 +127,16 @@ describe('budgets', () => {
   });
 
   describe('stack resources', () => {
+    test("honours aws-cdk-lib's @aws-cdk/core:stackResourceLimit context (0 turns the check off)", () => {
+      const app = new App({ context: { '@aws-cdk/core:stackResourceLimit': 0 } });
+      const stack = new Stack(app, 'Stack', { env: ENV });
+      const shared = new SharedBucket(stack, 'Shared');
+      for (let i = 0; i < 170; i++) {
+        shared.addUserAccessPoint(`Tenant${i}`, { identity: new iam.Role(stack, `Role${i}`, { assumedBy: new iam.AccountRootPrincipal() }), prefix: `tenant-${i}/` });
+      }
+      expect(() => app.synth()).not.toThrow();
+    });
+
     test('fails if a stack has more than 500 resources, suggesting sharding', () => {
       const { app, stack, shared } = given();
       for (let i = 0; i < 170; i++) {
