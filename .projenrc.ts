@@ -74,7 +74,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['cdk.out/', '*.d.ts.map', '/examples/cdk.out/', '.tmp/', 'cdk.context.json'],
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'projenrc', 'build-tools'],
+    devdirs: ['test', 'examples', 'bench', 'projenrc', 'build-tools'],
   },
 });
 
@@ -89,10 +89,12 @@ project.addPackageIgnore('cdk.json');
 project.tasks.tryFind('package')!.reset();
 project.tasks.tryFind('package')!.spawn(project.tasks.tryFind('package:js')!);
 
-// The example app and benchmarks type-check against the test configuration (src + test + examples).
-new JsonFile(project, 'examples/tsconfig.json', {
-  obj: { extends: '../test/tsconfig.json', include: ['**/*.ts', '../src/**/*.ts'] },
-});
+// The example app and the benchmark type-check against the test configuration, with src.
+for (const dir of ['examples', 'bench']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: { extends: '../test/tsconfig.json', include: ['**/*.ts', '../src/**/*.ts'] },
+  });
+}
 
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 
@@ -111,5 +113,13 @@ const example = project.addTask('example', {
 });
 example.spawn(project.tasks.tryFind('bundle')!);
 example.exec('ts-node --project examples/tsconfig.json examples/show.ts');
+
+// Synth time and template size against hand-written L1 resources (docs/benchmarks.md); not in CI.
+const bench = project.addTask('bench', {
+  description: 'Benchmark synth time and template sizes against hand-written L1 resources (--quick, --strict)',
+  receiveArgs: true,
+});
+bench.spawn(project.tasks.tryFind('bundle')!);
+bench.exec('ts-node --project bench/tsconfig.json bench/bench.ts', { receiveArgs: true });
 
 project.synth();

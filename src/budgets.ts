@@ -112,8 +112,10 @@ function validateStack(stack: Stack, tracked: TrackedIdentity[]): string[] {
   };
   for (const resource of resources) {
     if (resource instanceof iam.CfnPolicy) {
+      const attached = (stack.resolve([resource.users, resource.roles, resource.groups]) as Array<unknown[] | undefined>).flatMap(names => names ?? []);
+      // Only policies of identities this library writes into are measured: resolving is the cost.
+      if (!attached.some(name => identities.has(JSON.stringify(name)))) continue;
       const length = policyLength(stack, resource.policyDocument);
-      const attached = [resource.users, resource.roles, resource.groups].flatMap(names => (stack.resolve(names) as unknown[] | undefined) ?? []);
       attached.forEach(name => add(name, length));
     } else if (resource instanceof iam.CfnUser || resource instanceof iam.CfnRole || resource instanceof iam.CfnGroup) {
       const inline = stack.resolve(resource.policies) as Array<{ policyDocument: unknown }> | undefined;
