@@ -7,6 +7,7 @@ import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
 import { IdentityPolicy, identityGrantee } from './identity-policy';
 import { actionsFor, consoleParts, exclusiveAccessStatement, toStatement } from './policy';
+import { principalArn } from './principals';
 import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
 
 /**
@@ -114,7 +115,9 @@ export class UserAccessPoint extends Construct {
 
     // A group cannot be named in a resource policy: name the account, and let the members' group
     // policy (written by the same grant) decide.
-    const resourcePolicyPrincipal = kind === 'group' ? new iam.AccountPrincipal(Stack.of(this).account) : props.identity.grantPrincipal;
+    const resourcePolicyPrincipal = kind === 'group'
+      ? new iam.AccountPrincipal(Stack.of(this).account)
+      : props.identity.grantPrincipal;
     const grantee = identityGrantee(this, props.identity, props.identityPolicy ?? IdentityPolicy.INLINE);
     this.accessPoint._grant(grantee, actionsFor(this.access), this.prefix, { resourcePolicyPrincipal, prefixChecked: true });
     trackBudgets(this, { name: identityName(props.identity, kind), kind, construct: props.identity });
@@ -127,14 +130,11 @@ export class UserAccessPoint extends Construct {
     }
   }
 
-  /** The `aws:PrincipalArn` of requests the identity makes. */
+  /** The `aws:PrincipalArn` of requests the identity makes: for a group's members, any IAM user of the account. */
   private identityArnPattern(kind: IdentityKind): string {
-    const identity = this.identity as Partial<iam.IUser & iam.IRole>;
-    switch (kind) {
-      case 'user': return identity.userArn!;
-      case 'role': return identity.roleArn!;
-      case 'group': return Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-    }
+    return kind === 'group'
+      ? Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'user', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })
+      : principalArn(this.identity)!;
   }
 }
 
