@@ -112,7 +112,8 @@ function validateStack(stack: Stack, tracked: TrackedIdentity[]): string[] {
   };
   for (const resource of resources) {
     if (resource instanceof iam.CfnPolicy) {
-      const attached = (stack.resolve([resource.users, resource.roles, resource.groups]) as Array<unknown[] | undefined>).flatMap(names => names ?? []);
+      const names = stack.resolve([resource.users, resource.roles, resource.groups]) as Array<unknown[] | undefined>;
+      const attached = names.flatMap(list => list ?? []);
       // Only policies of identities this library writes into are measured: resolving is the cost.
       if (!attached.some(name => identities.has(JSON.stringify(name)))) continue;
       const length = policyLength(stack, resource.policyDocument);
