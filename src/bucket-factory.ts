@@ -30,7 +30,8 @@ export function createSharedBucket(scope: Construct, props: SharedBucketProps): 
     bucketKeyEnabled: kmsEncrypted ? true : undefined,
     versioned: props.versioned ?? true,
     lifecycleRules: props.lifecycleRules ?? [ABORT_INCOMPLETE_UPLOADS],
-    objectLockEnabled: props.objectLockEnabled,
+    // false and absent must render the same: the property replaces the bucket when it changes.
+    objectLockEnabled: props.objectLockEnabled || undefined,
     objectLockDefaultRetention: props.objectLockDefaultRetention,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
   });

@@ -21,12 +21,17 @@ export enum IdentityPolicy {
  * The grantee to write `identity`'s grants through: the identity itself, or a principal that
  * writes into a new managed policy attached to it.
  */
-export function identityGrantee(scope: Construct, identity: iam.IIdentity, where: IdentityPolicy): iam.IGrantable {
+export function identityGrantee(scope: Construct, identity: iam.IIdentity, kind: 'user' | 'role' | 'group', where: IdentityPolicy): iam.IGrantable {
   if (where === IdentityPolicy.INLINE) return identity;
   const policy = new iam.ManagedPolicy(scope, 'IdentityPolicy', {
     description: `Grants of ${scope.node.path} (cdk-shared-bucket)`,
   });
-  identity.addManagedPolicy(policy);
+  // Attached from the policy's side, which works for imported identities too.
+  switch (kind) {
+    case 'user': policy.attachToUser(identity as iam.IUser); break;
+    case 'role': policy.attachToRole(identity as iam.IRole); break;
+    case 'group': policy.attachToGroup(identity as iam.IGroup); break;
+  }
   return { grantPrincipal: new ManagedPolicyPrincipal(identity, policy) };
 }
 

@@ -27,7 +27,7 @@ export const KMS_WRITE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 /**
  * Every data-plane action a request through an access point (or straight at the bucket) can
- * carry. Denies use this list rather than `s3:*` so that they never block management of the bucket
+ * carry, replication's writes included (a replication role belongs in `directAccessPrincipals`). Denies use this list rather than `s3:*` so that they never block management of the bucket
  * policy or of the access point itself (CloudFormation needs those).
  */
 export const DATA_ACTIONS = [
@@ -39,7 +39,9 @@ export const DATA_ACTIONS = [
   's3:ListMultipartUploadParts',
   's3:ListObjectAnnotations',
   's3:ListObjectVersionAnnotations',
+  's3:ObjectOwnerOverrideToBucketOwner',
   's3:PutObject*',
+  's3:Replicate*',
   's3:RestoreObject',
   's3:UpdateObjectEncryption',
 ];

@@ -229,6 +229,32 @@ export function exclusiveAccessStatement(accessPointArn: string, allowedPrincipa
 }
 
 /**
+ * Confine an access point to one folder, whoever the principal: data actions on any other key,
+ * and listings outside the folder, are denied. For an access point of an IAM group, whose members
+ * cannot be named: it keeps IAM users outside the group, who pass the principal deny, out of the
+ * members' folders.
+ */
+export function folderConfinementStatements(accessPointArn: string, prefix: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'DenyOutsideFolder',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: DATA_ACTIONS.filter(action => !action.startsWith('s3:ListBucket')),
+      notResources: [accessPointArn, accessPointObjectArn(accessPointArn, `${prefix}*`)],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyListingOutsideFolder',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:ListBucket*'],
+      resources: [accessPointArn],
+      conditions: { StringNotLike: { 's3:prefix': [prefix, `${prefix}*`] } },
+    }),
+  ];
+}
+
+/**
  * What the S3 console needs to reach one access point: list buckets and access points, and look up
  * this access point (resource `*`, narrowed to it by `s3:DataAccessPointArn`).
  */

@@ -40,7 +40,8 @@ export interface SharedBucketProps {
   readonly bucket?: s3.IBucket;
 
   /**
-   * Physical name of the new bucket.
+   * Physical name of the new bucket. Changing it later replaces the bucket (CloudFormation
+   * creates a new, empty one), so choose it before the first deployment.
    *
    * @default - CloudFormation generates a unique name
    */
@@ -118,7 +119,8 @@ export interface SharedBucketProps {
 
   /**
    * Turn on S3 Object Lock (write once, read many), with an optional default retention. AWS cannot
-   * turn Object Lock off again, and it needs versioning. Decide when the bucket is created.
+   * turn Object Lock off again, and it needs versioning. CloudFormation replaces the bucket when
+   * this property changes: decide it before the first deployment.
    *
    * @default false
    */

@@ -6,7 +6,7 @@ import { Access } from './access';
 import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
 import { IdentityPolicy, identityGrantee } from './identity-policy';
-import { actionsFor, consoleParts, exclusiveAccessStatement, toStatement } from './policy';
+import { actionsFor, consoleParts, exclusiveAccessStatement, folderConfinementStatements, toStatement } from './policy';
 import { principalArn } from './principals';
 import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
 
@@ -50,8 +50,10 @@ export interface UserAccessPointOptions {
 
   /**
    * Deny every other principal at this access point, including same-account admins whose identity
-   * policies allow `s3:*`. For a group, members are IAM users, so every principal that is not an
-   * IAM user of this account is denied.
+   * policies allow `s3:*`. A group's members cannot be named in a policy: for a group, every
+   * principal that is not an IAM user of this account is denied, and every request outside the
+   * folder is denied whoever makes it. An IAM user outside the group whose own policy allows the
+   * access point can still reach the folder (with `PER_USER_FOLDER`: only a folder of their name).
    *
    * @default true
    */
@@ -85,7 +87,10 @@ export class UserAccessPoint extends Construct {
   /** Each IAM user gets the folder named after them (`${aws:username}/`). Not for roles. */
   public static readonly PER_USER_FOLDER = PER_USER_FOLDER;
 
-  /** The access point. */
+  /**
+   * The access point. Grants made directly on it are denied by the exclusive statement unless
+   * `exclusive` is false.
+   */
   public readonly accessPoint: AccessPoint;
 
   /** The folder, ending in `/` (or `${aws:username}/`). */
@@ -118,12 +123,16 @@ export class UserAccessPoint extends Construct {
     const resourcePolicyPrincipal = kind === 'group'
       ? new iam.AccountPrincipal(Stack.of(this).account)
       : props.identity.grantPrincipal;
-    const grantee = identityGrantee(this, props.identity, props.identityPolicy ?? IdentityPolicy.INLINE);
+    const grantee = identityGrantee(this, props.identity, kind, props.identityPolicy ?? IdentityPolicy.INLINE);
     this.accessPoint._grant(grantee, actionsFor(this.access), this.prefix, { resourcePolicyPrincipal, prefixChecked: true });
     trackBudgets(this, { name: identityName(props.identity, kind), kind, construct: props.identity });
 
     if (props.exclusive ?? true) {
       this.accessPoint.addToResourcePolicy(exclusiveAccessStatement(this.accessPoint.accessPointArn, [this.identityArnPattern(kind)]));
+      // Any IAM user of the account passes the group's principal deny: keep them in the folder.
+      if (kind === 'group') {
+        folderConfinementStatements(this.accessPoint.accessPointArn, this.prefix).forEach(s => this.accessPoint.addToResourcePolicy(s));
+      }
     }
     if (props.consoleAccess) {
       consoleParts(this.accessPoint.accessPointArn).forEach(part => grantee.grantPrincipal.addToPrincipalPolicy(toStatement(part)));

@@ -505,6 +505,28 @@ describe('access matrix', () => {
     }, MATRIX_TIMEOUT);
   });
 
+  describe('an IAM user outside the PER_USER_FOLDER group', () => {
+    test("with s3:* reaches no member's folder through the group's access point, only a folder of its own name", async () => {
+      // A group's members cannot be named in a policy, so the principal deny spares every IAM user
+      // of the account; the folder confinement keeps such a user out of the members' folders.
+      const outsider = `arn:aws:iam::${ACCOUNT}:user/outsider`;
+      const world = buildWorld(Template.fromStack(tenantStack({ group: true })).toJSON(), {
+        account: ACCOUNT, region: REGION, externalPrincipals: [{ arn: outsider, policies: { S3: S3_STAR } }],
+      });
+      const cells: ExpectedCell[] = [];
+      for (const folder of [...MEMBERS.map(folderOf), 'outsider/', '']) {
+        for (const action of [...TENANT_OBJECT_ACTIONS, 's3:ListBucket']) {
+          const target = action === 's3:ListBucket' ? { listPrefix: folder } : { key: `${folder}a.txt` };
+          cells.push({
+            request: { principal: outsider, action, path: { accessPoint: 'members' }, network: 'internet', ...target },
+            expected: allowIf(folder === 'outsider/'),
+          });
+        }
+      }
+      await expectMatrix('outsider', world, cells, 16);
+    }, MATRIX_TIMEOUT);
+  });
+
   describe('a cross-account access point', () => {
     test('the partner reads its folder through its access point; an undelegated account is refused by the bucket', async () => {
       const world = crossAccountWorld();

@@ -63,7 +63,7 @@ describe('budgets', () => {
       const template = Template.fromStack(stack);
       template.resourceCountIs('AWS::IAM::ManagedPolicy', 3);
       template.resourceCountIs('AWS::IAM::Policy', 0);
-      template.hasResourceProperties('AWS::IAM::User', { ManagedPolicyArns: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^SharedBob0IdentityPolicy') }]) });
+      template.hasResourceProperties('AWS::IAM::ManagedPolicy', { Users: [{ Ref: 'Bob4B8519C4' }] });
       template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
         PolicyDocument: {
           Statement: Match.arrayWith([Match.objectLike({
@@ -72,6 +72,18 @@ describe('budgets', () => {
           })]),
         },
       });
+    });
+
+    test('attaches the managed policy to imported users and groups too', () => {
+      const { app, stack, shared } = given();
+      shared.addUserAccessPoint('Bob', { identity: iam.User.fromUserName(stack, 'Bob', 'Bob'), identityPolicy: IdentityPolicy.MANAGED });
+      shared.addUserAccessPoint('Team', {
+        identity: iam.Group.fromGroupArn(stack, 'Team', 'arn:aws:iam::123456789012:group/team'), prefix: 'team/', identityPolicy: IdentityPolicy.MANAGED,
+      });
+      expect(() => app.synth()).not.toThrow();
+      const template = Template.fromStack(stack);
+      template.hasResourceProperties('AWS::IAM::ManagedPolicy', { Users: ['Bob'] });
+      template.hasResourceProperties('AWS::IAM::ManagedPolicy', { Groups: ['team'] });
     });
 
     test("fails if a group's inline policies exceed 5,120 characters", () => {

@@ -258,6 +258,10 @@ describe('SharedBucket', () => {
       });
     });
 
+    test('renders objectLockEnabled: false like the default, so setting it cannot replace the bucket', () => {
+      synth({ objectLockEnabled: false }).template.hasResourceProperties('AWS::S3::Bucket', { ObjectLockEnabled: Match.absent() });
+    });
+
     test('fails with every inconsistent compliance option', () => {
       expect(() => synth(undefined, s => ({
         serverAccessLogs: false,
@@ -310,7 +314,8 @@ describe('SharedBucket', () => {
         Principal: { AWS: '*' },
         Action: [
           's3:AbortMultipartUpload', 's3:BypassGovernanceRetention', 's3:DeleteObject*', 's3:GetObject*', 's3:ListBucket*', 's3:ListMultipartUploadParts',
-          's3:ListObjectAnnotations', 's3:ListObjectVersionAnnotations', 's3:PutObject*', 's3:RestoreObject', 's3:UpdateObjectEncryption',
+          's3:ListObjectAnnotations', 's3:ListObjectVersionAnnotations', 's3:ObjectOwnerOverrideToBucketOwner', 's3:PutObject*', 's3:Replicate*',
+          's3:RestoreObject', 's3:UpdateObjectEncryption',
         ],
         Resource: expect.any(Array),
         Condition: { Null: { 's3:DataAccessPointArn': 'true' } },

@@ -244,8 +244,8 @@ describe('UserAccessPoint', () => {
     const DENIED_ACTIONS = [
       's3:AbortMultipartUpload', 's3:BypassGovernanceRetention', 's3:DeleteObject*', 's3:GetBucketAcl', 's3:GetBucketCORS',
       's3:GetBucketLocation', 's3:GetBucketNotification', 's3:GetBucketPolicy', 's3:GetObject*', 's3:ListBucket*',
-      's3:ListMultipartUploadParts', 's3:ListObjectAnnotations', 's3:ListObjectVersionAnnotations', 's3:PutObject*',
-      's3:RestoreObject', 's3:UpdateObjectEncryption',
+      's3:ListMultipartUploadParts', 's3:ListObjectAnnotations', 's3:ListObjectVersionAnnotations', 's3:ObjectOwnerOverrideToBucketOwner',
+      's3:PutObject*', 's3:Replicate*', 's3:RestoreObject', 's3:UpdateObjectEncryption',
     ];
 
     function denyStatement(operator: string, allowedArn: unknown) {
@@ -298,6 +298,29 @@ describe('UserAccessPoint', () => {
       Template.fromStack(stack).hasResourceProperties('AWS::S3::AccessPoint', {
         Policy: { Statement: Match.arrayWith([Match.objectEquals(denyStatement('ArnNotLike', ALL_USERS_OF_ACCOUNT))]) },
       });
+    });
+
+    test('for a group, also confines everyone to the folder, since IAM users outside the group pass the principal deny', () => {
+      const { stack, shared, group } = setup();
+      shared.addUserAccessPoint('TeamAccess', { identity: group, prefix: 'team/', accessPointName: NAME });
+      const statements = accessPointPolicyStatements(Template.fromStack(stack));
+      expect(statements.find(s => s.Sid === 'DenyOutsideFolder')).toMatchObject({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        NotResource: [stack.resolve(apArn()), stack.resolve(apArn('/object/team/*'))],
+      });
+      expect(statements.find(s => s.Sid === 'DenyOutsideFolder').Action).toEqual(expect.arrayContaining(['s3:GetObject*', 's3:PutObject*', 's3:DeleteObject*']));
+      expect(statements.find(s => s.Sid === 'DenyListingOutsideFolder')).toMatchObject({
+        Effect: 'Deny',
+        Action: 's3:ListBucket*',
+        Condition: { StringNotLike: { 's3:prefix': ['team/', 'team/*'] } },
+      });
+    });
+
+    test('does not confine a user or a role, whom the principal deny already names', () => {
+      const { stack, shared, bob } = setup();
+      shared.addUserAccessPoint('BobAccess', { identity: bob, accessPointName: NAME });
+      expect(accessPointPolicyStatements(Template.fromStack(stack)).map(s => s.Sid)).not.toContain('DenyOutsideFolder');
     });
 
     test('exclusive: false writes no deny', () => {
