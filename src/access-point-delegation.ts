@@ -50,6 +50,13 @@ export abstract class AccessPointDelegation {
    * @internal
    */
   public abstract _validate(): string[];
+
+  /**
+   * Whether an access point of the bucket's account with this name is trusted.
+   *
+   * @internal
+   */
+  public abstract _admits(accessPointName: string): boolean;
 }
 
 class AccountDelegation extends AccessPointDelegation {
@@ -59,6 +66,10 @@ class AccountDelegation extends AccessPointDelegation {
 
   public _bind(scope: IConstruct): DelegationConditions {
     return { accounts: [...new Set([Stack.of(scope).account, ...this.otherAccounts])] };
+  }
+
+  public _admits(_accessPointName: string): boolean {
+    return true;
   }
 
   public _validate(): string[] {
@@ -72,6 +83,13 @@ class AccountDelegation extends AccessPointDelegation {
 class NamedAccessPointsDelegation extends AccessPointDelegation {
   constructor(private readonly namePattern: string) {
     super();
+  }
+
+  public _admits(accessPointName: string): boolean {
+    if (Token.isUnresolved(accessPointName) || Token.isUnresolved(this.namePattern)) return true;
+    // StringLike: `*` any characters, `?` one character.
+    const pattern = this.namePattern.replace(/[.+^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    return new RegExp(`^${pattern}$`).test(accessPointName);
   }
 
   public _bind(scope: IConstruct): DelegationConditions {

@@ -231,6 +231,7 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
       const resourcePrincipal = options.resourcePolicyPrincipal
         ?? (onPrincipal.success && account === 'same' ? undefined : grantee.grantPrincipal);
       if (resourcePrincipal === undefined) return onPrincipal;
+      this.checkResourcePrincipal(resourcePrincipal);
       const statement = toResourceStatement(part, resourcePrincipal);
       // Grant.success is true even when the resource refused the statement: watch the answer itself.
       let added = false;
@@ -256,6 +257,17 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
     const key = this.bucket?.encryptionKey;
     if (key && actions.kmsActions.length > 0) grants.push(key.grant(grantee, ...actions.kmsActions));
     return grants.reduce((all, next) => all.combine(next));
+  }
+
+  /** Refuse principals S3 would reject in the access point policy, at deploy time. */
+  private checkResourcePrincipal(principal: iam.IPrincipal): void {
+    const named = Object.values(principal.policyFragment.principalJson).flat();
+    if ('groupArn' in principal) {
+      throw new Error(`[${this.node.path}] cannot grant ${principal} through the access point policy: IAM groups cannot be principals in a resource policy; grant its members, or use a UserAccessPoint for the group`);
+    }
+    if (named.includes('*')) {
+      throw new Error(`[${this.node.path}] cannot grant ${principal} through the access point policy: it would make the access point public, which Block Public Access refuses`);
+    }
   }
 
   /** Whether the grantee is in this access point's account (then its identity policy suffices). */

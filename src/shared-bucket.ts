@@ -177,6 +177,8 @@ export class SharedBucket extends Construct {
 
   private readonly _accessPoints: IAccessPoint[] = [];
 
+  private readonly delegation: AccessPointDelegation;
+
   constructor(scope: Construct, id: string, props: SharedBucketProps = {}) {
     super(scope, id);
     throwIfInvalid(this, 'SharedBucket', validateSharedBucketProps(props));
@@ -201,7 +203,8 @@ export class SharedBucket extends Construct {
     });
     trackBudgets(this);
 
-    this.policy.addStatements(delegationStatement(this.bucket.bucketArn, (props.delegation ?? AccessPointDelegation.account())._bind(this)));
+    this.delegation = props.delegation ?? AccessPointDelegation.account();
+    this.policy.addStatements(delegationStatement(this.bucket.bucketArn, this.delegation._bind(this)));
     if (props.denyDirectAccess) {
       // Validated above: every exempt principal has an ARN.
       const exemptArns = (props.directAccessPrincipals ?? []).map(principal => principalArn(principal)!);
@@ -224,7 +227,7 @@ export class SharedBucket extends Construct {
    */
   public addUserAccessPoint(id: string, options: UserAccessPointOptions): UserAccessPoint {
     const userAccessPoint = new UserAccessPoint(this, id, { ...options, bucket: this.bucket });
-    this._accessPoints.push(userAccessPoint.accessPoint);
+    this.register(userAccessPoint.accessPoint);
     return userAccessPoint;
   }
 
@@ -237,8 +240,16 @@ export class SharedBucket extends Construct {
    */
   public addVpcAccessPoint(id: string, options: VpcAccessPointOptions): VpcAccessPoint {
     const vpcAccessPoint = new VpcAccessPoint(this, id, { ...options, bucket: this.bucket });
-    this._accessPoints.push(vpcAccessPoint.accessPoint);
+    this.register(vpcAccessPoint.accessPoint);
     return vpcAccessPoint;
+  }
+
+  private register(accessPoint: IAccessPoint): void {
+    this._accessPoints.push(accessPoint);
+    if (!this.delegation._admits(accessPoint.accessPointName)) {
+      throw new Error(`SharedBucket at '${this.node.path}': the access point ${accessPoint.node.path} is named "${accessPoint.accessPointName}", `
+        + 'which the delegation (AccessPointDelegation.accessPoints) does not trust: the bucket would deny every request through it. Name it to match the pattern.');
+    }
   }
 
 }

@@ -8,7 +8,7 @@ import { trackBudgets } from './budgets';
 import { IdentityPolicy, identityGrantee } from './identity-policy';
 import { actionsFor, consoleParts, exclusiveAccessStatement, folderConfinementStatements, toStatement } from './policy';
 import { principalArn } from './principals';
-import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
+import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
 
 /**
  * Options for a UserAccessPoint, as `SharedBucket.addUserAccessPoint` takes them.
@@ -113,6 +113,7 @@ export class UserAccessPoint extends Construct {
       ...validateAccessPointName('accessPointName', props.accessPointName),
     ]);
 
+    warnIfUnresolvedPrefix(this, 'prefix', prefix!);
     this.identity = props.identity;
     this.prefix = normalizePrefix(prefix!);
     this.access = props.access ?? Access.READ_WRITE;

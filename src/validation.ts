@@ -3,7 +3,7 @@
  * unresolved tokens, and names the prop, the bad value and the rule. Constructs collect every
  * problem and throw once (see `throwIfInvalid`).
  */
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** The folder sentinel for per-user home folders (`${aws:username}/`). */
@@ -63,10 +63,21 @@ export function validatePrefix(prop: string, prefix: string, options: { allowPer
 
 /**
  * A prefix as a folder: ends in `/`, so `bob` never matches `bobby/`. An unresolved token is taken
- * as a folder name and gets a `/` too: at worst `x//`, which is narrower, never wider.
+ * as a folder name and gets a `/` too (see `warnIfUnresolvedPrefix` for what cannot be checked).
  */
 export function normalizePrefix(prefix: string): string {
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+/**
+ * A prefix that is a token cannot be checked here: say so, since a value with `*` or `?` at
+ * deploy time would widen the grant.
+ */
+export function warnIfUnresolvedPrefix(scope: IConstruct, prop: string, prefix: string): void {
+  if (Token.isUnresolved(prefix)) {
+    Annotations.of(scope).addWarningV2('cdk-shared-bucket:unresolvedPrefix',
+      `${prop}: the folder is only known at deploy time, so it is not checked: a value with "*", "?" or "\${" would widen the grant (give a CfnParameter an allowedPattern such as ^[^*?$]+$)`);
+  }
 }
 
 /** Throw one error listing every problem, naming the construct. */

@@ -7,10 +7,10 @@ import { Construct, IConstruct } from 'constructs';
 import { Access } from './access';
 import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
-import { actionsFor, endpointStatements, exclusiveAccessStatement, getAccessPointPart } from './policy';
+import { ActionSet, actionsFor, combineActions, endpointStatements, exclusiveAccessStatement, getAccessPointPart } from './policy';
 import { principalArn } from './principals';
 import { ReaderFunction } from './reader-function';
-import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
+import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
 
 /**
  * Options for a VpcAccessPoint, as `SharedBucket.addVpcAccessPoint` takes them.
@@ -98,7 +98,10 @@ export interface VpcAccessPointProps extends VpcAccessPointOptions {
  * traffic (with a matching endpoint policy), and a reader function in an isolated subnet.
  */
 export class VpcAccessPoint extends Construct {
-  /** The VPC-origin access point. */
+  /**
+   * The VPC-origin access point. Grants made directly on it are denied by the exclusive statement
+   * unless `exclusive` is false: use `grantRead` instead.
+   */
   public readonly accessPoint: AccessPoint;
 
   /** The S3 gateway endpoint requests take. */
@@ -118,6 +121,12 @@ export class VpcAccessPoint extends Construct {
 
   private readonly exclusive: boolean;
 
+  /** The endpoint whose policy this construct writes, and the actions it lets through so far. */
+  private readonly restrictedEndpoint?: ec2.GatewayVpcEndpoint;
+  private endpointActions: ActionSet = { objectActions: [], listActions: [], kmsActions: [] };
+
+  private readonly bucket: s3.IBucket;
+
   constructor(scope: Construct, id: string, props: VpcAccessPointProps) {
     super(scope, id);
     const selection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
@@ -128,8 +137,10 @@ export class VpcAccessPoint extends Construct {
         'vpcSubnets: PRIVATE_WITH_EGRESS subnets are selected. S3 traffic still takes the gateway endpoint, but the subnets can reach the internet; PRIVATE_ISOLATED subnets cannot.');
     }
 
+    warnIfUnresolvedPrefix(this, 'prefix', props.prefix);
     this.prefix = normalizePrefix(props.prefix);
     this.access = props.access ?? Access.READ;
+    this.bucket = props.bucket;
     this.exclusive = props.exclusive ?? true;
     this.accessPoint = new AccessPoint(this, 'AccessPoint', { bucket: props.bucket, vpc: props.vpc, accessPointName: props.accessPointName });
     if (this.exclusive) {
@@ -141,9 +152,8 @@ export class VpcAccessPoint extends Construct {
     this.endpoint = props.endpoint ?? sharedEndpoint(this, props.vpc, subnets);
 
     if (props.endpoint === undefined || props.restrictEndpoint) {
-      const endpoint = this.endpoint as ec2.GatewayVpcEndpoint;
-      endpointStatements(this.accessPoint.accessPointArn, props.bucket.bucketArn, this.prefix, actionsFor(this.access))
-        .forEach(statement => endpoint.addToPolicy(statement));
+      this.restrictedEndpoint = this.endpoint as ec2.GatewayVpcEndpoint;
+      this.allowThroughEndpoint(this.access);
     } else {
       Annotations.of(this).addWarningV2('cdk-shared-bucket:endpointPolicyUnchanged',
         'endpoint: the policy of the given endpoint is left as it is. It must allow the access point and bucket ARNs of this folder (or set restrictEndpoint: true).');
@@ -178,6 +188,17 @@ export class VpcAccessPoint extends Construct {
     return this.grantAccess(grantee, Access.READ);
   }
 
+  /** Let `access` through the endpoint this construct restricts, once per access level granted. */
+  private allowThroughEndpoint(access: Access): void {
+    if (this.restrictedEndpoint === undefined) return;
+    const actions = actionsFor(access);
+    const covered = (granted: string[], wanted: string[]) => wanted.every(action => granted.includes(action));
+    if (covered(this.endpointActions.objectActions, actions.objectActions) && covered(this.endpointActions.listActions, actions.listActions)) return;
+    endpointStatements(this.accessPoint.accessPointArn, this.bucket.bucketArn, this.prefix, actions)
+      .forEach(statement => this.restrictedEndpoint!.addToPolicy(statement));
+    this.endpointActions = combineActions(this.endpointActions, actions);
+  }
+
   private grantAccess(grantee: iam.IGrantable, access: Access): iam.Grant {
     if (this.exclusive) {
       const arn = principalArn(grantee.grantPrincipal);
@@ -187,6 +208,7 @@ export class VpcAccessPoint extends Construct {
       }
       this.consumerArns.push(arn);
     }
+    this.allowThroughEndpoint(access);
     const lookup = iam.Grant.addToPrincipal({ grantee, ...getAccessPointPart(this.accessPoint.accessPointArn) });
     return this.accessPoint._grant(grantee, actionsFor(access), this.prefix, { prefixChecked: true }).combine(lookup);
   }

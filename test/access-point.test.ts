@@ -470,6 +470,19 @@ describe('AccessPoint', () => {
     });
   });
 
+  describe('principals S3 would refuse in the access point policy', () => {
+    test('fails if a group of another account would be named', () => {
+      const { accessPoint, stack } = setup();
+      const group = iam.Group.fromGroupArn(stack, 'Team', 'arn:aws:iam::999999999999:group/team');
+      expect(() => accessPoint.grantRead(group, 'team/')).toThrow(/\[Stack\/AP\] cannot grant .* IAM groups cannot be principals in a resource policy/);
+    });
+
+    test('fails if anyone would be named, which would make the access point public', () => {
+      const { accessPoint } = setup();
+      expect(() => accessPoint.grantRead(new iam.AnyPrincipal(), 'pub/')).toThrow(/\[Stack\/AP\] cannot grant .* it would make the access point public/);
+    });
+  });
+
   describe('imports', () => {
     function importSetup(attrs?: { alias?: string; kmsBucket?: boolean }) {
       const stack = new Stack(new App(), 'Stack', { env: ENV });

@@ -286,6 +286,16 @@ describe('SharedBucket', () => {
       }));
     });
 
+    test('fails if an access point it adds is not named to match the delegation pattern', () => {
+      expect(() => synth(undefined, stack => {
+        const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
+        const shared = new SharedBucket(stack, 'Other', { delegation: AccessPointDelegation.accessPoints('tenant-?') });
+        shared.addUserAccessPoint('Ok', { identity: role, prefix: 'a/', accessPointName: 'tenant-a' });
+        shared.addUserAccessPoint('Bad', { identity: role, prefix: 'b/', accessPointName: 'tenant-bb' });
+        return {};
+      })).toThrow(/SharedBucket at 'Stack\/Other': the access point Stack\/Other\/Bad\/AccessPoint is named "tenant-bb", which the delegation .* does not trust/);
+    });
+
     test('AccessPointDelegation.accounts also trusts access points of other accounts', () => {
       const { template } = synth({ delegation: AccessPointDelegation.accounts(['111122223333']) });
       expectBucketPolicyStatement(template, Match.objectLike({

@@ -1,5 +1,5 @@
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Access, SharedBucket, SharedBucketEncryption, SharedBucketProps, UserAccessPoint, UserAccessPointOptions } from '../src';
 import { accessPointPolicyStatements, errorOf } from './helpers';
@@ -468,6 +468,12 @@ describe('UserAccessPoint', () => {
       const message = errorOf(() => shared.addUserAccessPoint('BobAccess', { identity: bob, prefix }));
       expect(message).toContain("UserAccessPoint at 'Stack/Shared/BobAccess' has invalid props");
       expect(message).toContain(`prefix: "${prefix}" ${rule}`);
+    });
+
+    test('warns that a token prefix cannot be checked at synth time', () => {
+      const { stack, shared, role } = setup();
+      shared.addUserAccessPoint('RoleAccess', { identity: role, prefix: new CfnParameter(stack, 'Folder').valueAsString, accessPointName: NAME });
+      Annotations.fromStack(stack).hasWarning('/Stack/Shared/RoleAccess', Match.stringLikeRegexp('prefix: the folder is only known at deploy time'));
     });
 
     test('accepts a token prefix and renders it as a folder', () => {

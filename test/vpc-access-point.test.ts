@@ -314,6 +314,26 @@ describe('VpcAccessPoint', () => {
       expect(JSON.stringify(statements)).not.toMatch(/s3:Delete/);
     });
 
+    test('lets the reader through when consumers only write', () => {
+      // GIVEN consumers with Access.WRITE, and the reader (always READ)
+      const statements = endpointStatementsOf(synth({ access: Access.WRITE }).template);
+      // THEN the endpoint lets both the writes and the reader's reads and listings through
+      expect(statements).toContainEqual(expect.objectContaining({ Action: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'] }));
+      expect(statements).toContainEqual(expect.objectContaining({ Action: READ_OBJECT_ACTIONS }));
+      expect(statements).toContainEqual(expect.objectContaining({ Action: 's3:ListBucket', Condition: listCondition('app/') }));
+    });
+
+    test('adds read statements for later grantRead calls once', () => {
+      const { stack, shared, vpc } = given();
+      const app = new VpcAccessPoint(stack, 'App', { bucket: shared.bucket, vpc, prefix: 'app', accessPointName: NAME, access: Access.WRITE, reader: false });
+      app.grantRead(new iam.Role(stack, 'One', { assumedBy: new iam.AccountRootPrincipal() }));
+      app.grantRead(new iam.Role(stack, 'Two', { assumedBy: new iam.AccountRootPrincipal() }));
+      // the write statement, then one object-read and one listing statement
+      expect(endpointStatementsOf(Template.fromStack(stack)).map(s => s.Action)).toEqual([
+        ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], READ_OBJECT_ACTIONS, 's3:ListBucket',
+      ]);
+    });
+
     test('never grants s3:* or every resource', () => {
       for (const access of [Access.READ, Access.WRITE, Access.READ_WRITE, Access.READ_WRITE_DELETE]) {
         const statements = endpointStatementsOf(synth({ access }).template);
@@ -330,7 +350,7 @@ describe('VpcAccessPoint', () => {
   });
 
   describe('reader function', () => {
-    test('runs on Node.js 22 or newer in the isolated subnets', () => {
+    test('runs on Node.js 24 in the isolated subnets', () => {
       const { template } = synth();
       const reader = theOnly(template, 'AWS::Lambda::Function', /^AppReader/).properties;
       expect(reader.Handler).toBe('index.handler');
