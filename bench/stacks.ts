@@ -44,7 +44,9 @@ const DENY_OTHERS_ACTIONS = [
   's3:ListMultipartUploadParts',
   's3:ListObjectAnnotations',
   's3:ListObjectVersionAnnotations',
+  's3:ObjectOwnerOverrideToBucketOwner',
   's3:PutObject*',
+  's3:Replicate*',
   's3:RestoreObject',
   's3:UpdateObjectEncryption',
 ];
