@@ -9,8 +9,11 @@ import { IConstruct } from 'constructs';
 /** Access point and bucket policies: 20 KB each. */
 export const RESOURCE_POLICY_MAX_BYTES = 20 * 1024;
 
-/** All inline policies of one identity together, by kind. */
-export const INLINE_POLICY_MAX_CHARS = { user: 2_048, group: 5_120, role: 10_240 };
+/**
+ * All inline policies of one identity together, by kind. Roles are not checked: aws-cdk-lib moves
+ * the overflow of a role's default policy into managed policies by itself.
+ */
+export const INLINE_POLICY_MAX_CHARS = { user: 2_048, group: 5_120 };
 
 /** One customer managed policy. */
 export const MANAGED_POLICY_MAX_CHARS = 6_144;

@@ -126,7 +126,8 @@ export class UserAccessPoint extends Construct {
       : props.identity.grantPrincipal;
     const grantee = identityGrantee(this, props.identity, kind, props.identityPolicy ?? IdentityPolicy.INLINE);
     this.accessPoint._grant(grantee, actionsFor(this.access), this.prefix, { resourcePolicyPrincipal, prefixChecked: true });
-    trackBudgets(this, { name: identityName(props.identity, kind), kind, construct: props.identity });
+    // A role's overflow is moved into managed policies by aws-cdk-lib; users and groups get no such help.
+    trackBudgets(this, kind === 'role' ? undefined : { name: identityName(props.identity, kind), kind, construct: props.identity });
 
     if (props.exclusive ?? true) {
       this.accessPoint.addToResourcePolicy(exclusiveAccessStatement(this.accessPoint.accessPointArn, [this.identityArnPattern(kind)]));

@@ -173,7 +173,7 @@ export class VpcAccessPoint extends Construct {
       });
       this.readerFunction = reader;
       this.grantAccess(reader, Access.READ);
-      trackBudgets(this, { name: reader.role!.roleName, kind: 'role', construct: reader.role! });
+      trackBudgets(this);
     }
     (props.consumers ?? []).forEach(consumer => this.grantAccess(consumer, this.access));
   }
