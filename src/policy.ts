@@ -45,6 +45,14 @@ export const ActionSets = {
   READ_WRITE_DELETE: combineActions(READ, WRITE, DELETE),
 };
 
+/**
+ * What `aws s3 sync` needs at its destination: list the folder and upload (multipart included);
+ * with `--delete` (a deployment's prune), delete the keys that are no longer in the sources.
+ */
+export function syncActions(prune: boolean): ActionSet {
+  return prune ? combineActions(WRITE, LIST, DELETE) : combineActions(WRITE, LIST);
+}
+
 /** The action set of an access level. */
 export function actionsFor(access: Access): ActionSet {
   switch (access) {
