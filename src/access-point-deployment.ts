@@ -87,7 +87,10 @@ export class AccessPointDeployment extends Construct {
    */
   public readonly handlerRole: iam.IRole;
 
-  /** The deployment, to add dependencies on it. */
+  /**
+   * The deployment, to add dependencies on it. Its `deployedBucket` names the access point alias
+   * as a bucket: reach the files through `accessPoint` instead.
+   */
   public readonly deployment: s3deploy.BucketDeployment;
 
   constructor(scope: Construct, id: string, props: AccessPointDeploymentProps) {

@@ -13,7 +13,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { AccessPoint, AccessPointDeployment, AccessPointDeploymentProps, SharedBucket, SharedBucketEncryption, SharedBucketProps } from '../src';
-import { AccessRequest, buildWorld, PolicyDocument } from './access-model';
+import { AccessRequest, buildWorld, evaluate, PolicyDocument } from './access-model';
 import { checkMatrix, describeFailures, ExpectedCell } from './access-model/matrix';
 import { errorOf } from './helpers';
 
@@ -220,6 +220,22 @@ describe('AccessPointDeployment', () => {
         ...cells(ADMIN, r => typeof r.path !== 'string' && r.path.accessPoint === OPEN_AP),
       ]);
     }, 120_000);
+
+    test('SSE-KMS: the handler\'s upload also passes the key leg', async () => {
+      const { handler, world: w } = world(setup().stack);
+      const upload = await evaluate(w, { principal: handler, action: 's3:PutObject', key: 'seed/hello.txt', path: { accessPoint: SEED_AP }, network: 'internet', encrypted: true });
+      expect(upload.legs.map(l => [l.leg, l.result])).toEqual([['access-point', 'Allowed'], ['bucket', 'Allowed'], ['kms', 'Allowed']]);
+    });
+
+    test('why: a plain BucketDeployment is denied by denyDirectAccess, whatever its own grants', async () => {
+      const app = new App();
+      const stack = new Stack(app, 'Stack', { env: ENV });
+      const shared = new SharedBucket(stack, 'Shared', { denyDirectAccess: true });
+      new s3deploy.BucketDeployment(stack, 'Plain', { destinationBucket: shared.bucket, sources: [s3deploy.Source.data('a.txt', 'a')], destinationKeyPrefix: 'seed/' });
+      const { handler, world: w } = world(stack);
+      const put = await evaluate(w, { principal: handler, action: 's3:PutObject', key: 'seed/a.txt', path: 'bucket', network: 'internet' });
+      expect([put.decision, put.decidingLeg, put.decidingSids]).toEqual(['denied: explicit', 'bucket', ['DenyDirectAccess']]);
+    });
 
     test('without prune, the handler cannot delete, not even in the folder', async () => {
       const { handler, world: w } = world(setup({ prune: false }).stack);
