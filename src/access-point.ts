@@ -3,9 +3,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { Access } from './access';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
-import { ActionSet, ActionSets, KeyScope, accessPointObjectArn, folderGrantParts, toResourceStatement } from './policy';
-import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
+import { ActionSet, ActionSets, KeyScope, accessPointObjectArn, actionsFor, folderGrantParts, toResourceStatement } from './policy';
+import { normalizeFolders, normalizePrefix, throwIfInvalid, validateAccessPointName, validateFolders, validatePrefix } from './validation';
 
 /**
  * Where an access point accepts requests from.
@@ -100,6 +101,21 @@ export interface IAccessPoint extends IResource {
    * @param keyPrefix the folder (e.g. `bob/`), or `AccessPoint.ALL_KEYS` for every key.
    */
   grantList(grantee: iam.IGrantable, keyPrefix?: string): iam.Grant;
+
+  /**
+   * Allow `grantee` `access` to several folders at once, through this access point: one statement
+   * for the object actions (one resource per folder) and one for listing (`s3:prefix` limited to
+   * the folders), however many folders there are, where one `grantRead` per folder writes two
+   * statements each.
+   *
+   * Each folder is checked like `keyPrefix` (a `/` is appended when missing); duplicates, and
+   * folders inside another listed folder, are dropped. An empty list is refused.
+   *
+   * @param grantee the principal
+   * @param folders the folders, e.g. `['reports/', 'exports/']`
+   * @param access what the grantee may do in each folder
+   */
+  grantFolders(grantee: iam.IGrantable, folders: string[], access: Access): iam.Grant;
 }
 
 /**
@@ -215,16 +231,20 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
     return this._grant(grantee, ActionSets.LIST, keyPrefix);
   }
 
+  public grantFolders(grantee: iam.IGrantable, folders: string[], access: Access): iam.Grant {
+    return this._grant(grantee, actionsFor(access), folders);
+  }
+
   /**
    * The one place grants are made: the statements from the policy core go to the principal's
    * policy, and also to the access point policy when the principal is in another account (or
    * cannot hold a policy), or when `resourcePolicyPrincipal` asks for it; plus the bucket key's
-   * KMS actions.
+   * KMS actions. `keys` is one folder (or `ALL_KEYS`), or a list of folders.
    *
    * @internal
    */
-  public _grant(grantee: iam.IGrantable, actions: ActionSet, keyPrefix: string | undefined, options: GrantOptions = {}): iam.Grant {
-    const scope = options.prefixChecked ? { prefix: keyPrefix } : this.keyScope(keyPrefix);
+  public _grant(grantee: iam.IGrantable, actions: ActionSet, keys: string | string[] | undefined, options: GrantOptions = {}): iam.Grant {
+    const scope = options.prefixChecked && typeof keys === 'string' ? { prefixes: [keys] } : this.keyScope(keys);
     const grants = folderGrantParts(this.accessPointArn, scope, actions).map(part => {
       const onPrincipal = iam.Grant.addToPrincipal({ grantee, ...part });
       const account = this.compareAccount(grantee);
@@ -282,13 +302,18 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
     }
   }
 
-  private keyScope(keyPrefix: string | undefined): KeyScope {
+  private keyScope(keys: string | string[] | undefined): KeyScope {
+    if (Array.isArray(keys)) {
+      throwIfInvalid(this, 'AccessPoint grant', validateFolders('folders', keys));
+      return { prefixes: normalizeFolders(keys) };
+    }
+    const keyPrefix = keys;
     if (keyPrefix === AccessPoint.ALL_KEYS) return {};
     const problems = keyPrefix === undefined
       ? ['keyPrefix: missing: pass a folder such as "bob/", or AccessPoint.ALL_KEYS to grant every key through this access point']
       : validatePrefix('keyPrefix', keyPrefix);
     throwIfInvalid(this, 'AccessPoint grant', problems);
-    return { prefix: normalizePrefix(keyPrefix!) };
+    return { prefixes: [normalizePrefix(keyPrefix!)] };
   }
 }
 

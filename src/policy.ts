@@ -45,6 +45,14 @@ export const ActionSets = {
   READ_WRITE_DELETE: combineActions(READ, WRITE, DELETE),
 };
 
+/**
+ * What `aws s3 sync` needs at its destination: list the folder and upload (multipart included);
+ * with `--delete` (a deployment's prune), delete the keys that are no longer in the sources.
+ */
+export function syncActions(prune: boolean): ActionSet {
+  return prune ? combineActions(WRITE, LIST, DELETE) : combineActions(WRITE, LIST);
+}
+
 /** The action set of an access level. */
 export function actionsFor(access: Access): ActionSet {
   switch (access) {
@@ -56,11 +64,11 @@ export function actionsFor(access: Access): ActionSet {
 }
 
 /**
- * Which keys a grant covers: one folder (a normalized prefix ending in `/`), or every key when
- * `prefix` is undefined (the caller asked for that explicitly).
+ * Which keys a grant covers: one or more folders (normalized prefixes ending in `/`, without
+ * duplicates), or every key when `prefixes` is undefined (the caller asked for that explicitly).
  */
 export interface KeyScope {
-  readonly prefix?: string;
+  readonly prefixes?: readonly string[];
 }
 
 /** The ARN of objects under `keyPattern` reached through the access point `accessPointArn`. */
@@ -76,8 +84,9 @@ export interface GrantPart {
 }
 
 /**
- * A folder grant through an access point: object actions on `object/PREFIX*`, and ListBucket on
- * the access point ARN limited by `s3:prefix` (without the condition, listing shows every key).
+ * A folder grant through an access point: object actions on `object/PREFIX*` (one resource per
+ * folder), and ListBucket on the access point ARN limited by `s3:prefix` (without the condition,
+ * listing shows every key). Several folders stay two statements, whatever their number.
  */
 export function folderGrantParts(accessPointArn: string, scope: KeyScope, actions: ActionSet): GrantPart[] {
   return folderParts(accessPointArn, accessPointObjectArn, scope, actions);
@@ -93,22 +102,22 @@ function folderParts(containerArn: string, objectArn: (arn: string, keyPattern: 
   if (actions.objectActions.length > 0) {
     parts.push({
       actions: actions.objectActions,
-      resourceArns: [objectArn(containerArn, `${scope.prefix ?? ''}*`)],
+      resourceArns: (scope.prefixes ?? ['']).map(prefix => objectArn(containerArn, `${prefix}*`)),
     });
   }
   if (actions.listActions.length > 0) {
     parts.push({
       actions: actions.listActions,
       resourceArns: [containerArn],
-      conditions: scope.prefix === undefined ? undefined : listPrefixCondition(scope.prefix),
+      conditions: scope.prefixes === undefined ? undefined : listPrefixCondition(scope.prefixes),
     });
   }
   return parts;
 }
 
-/** `s3:prefix` limited to one folder: the folder itself and everything below it. */
-export function listPrefixCondition(prefix: string): Record<string, Record<string, unknown>> {
-  return { StringLike: { 's3:prefix': [prefix, `${prefix}*`] } };
+/** `s3:prefix` limited to the folders: each folder itself and everything below it. */
+export function listPrefixCondition(prefixes: readonly string[]): Record<string, Record<string, unknown>> {
+  return { StringLike: { 's3:prefix': prefixes.flatMap(prefix => [prefix, `${prefix}*`]) } };
 }
 
 /** The S3 bucket and object ARNs of a bucket ARN. */
@@ -279,7 +288,7 @@ export function getAccessPointPart(accessPointArn: string): GrantPart {
  * ARN and the bucket ARN (aws-facts.md section 4), with the same folder limits as the grant.
  */
 export function endpointStatements(accessPointArn: string, bucketArn: string, prefix: string, actions: ActionSet): iam.PolicyStatement[] {
-  const scope = { prefix };
+  const scope = { prefixes: [prefix] };
   const throughAccessPoint = folderGrantParts(accessPointArn, scope, actions);
   const onBucket = folderParts(bucketArn, bucketObjectArn, scope, actions);
   return throughAccessPoint.map((part, i) => toResourceStatement({

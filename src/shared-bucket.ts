@@ -145,7 +145,8 @@ export interface SharedBucketProps {
    * point. Bucket-policy management is never denied.
    *
    * Note that `autoDeleteObjects`, `BucketDeployment` and replication call the bucket directly:
-   * name their roles in `directAccessPrincipals`.
+   * name their roles in `directAccessPrincipals`, or seed folders with `AccessPointDeployment`,
+   * which goes through an access point.
    *
    * @default false
    */
@@ -210,7 +211,7 @@ export class SharedBucket extends Construct {
       const exemptArns = (props.directAccessPrincipals ?? []).map(principal => principalArn(principal)!);
       this.policy.addStatements(denyDirectAccessStatement(this.bucket.bucketArn, exemptArns));
       Annotations.of(this).addWarningV2('cdk-shared-bucket:denyDirectAccess',
-        'denyDirectAccess: requests that do not come through an access point are denied. autoDeleteObjects, BucketDeployment, replication and administrators call the bucket directly: list their roles in directAccessPrincipals.');
+        'denyDirectAccess: requests that do not come through an access point are denied. autoDeleteObjects, BucketDeployment, replication and administrators call the bucket directly: list their roles in directAccessPrincipals (AccessPointDeployment seeds a folder through an access point instead).');
     }
   }
 

@@ -62,6 +62,29 @@ export function validatePrefix(prop: string, prefix: string, options: { allowPer
 }
 
 /**
+ * A list of folders for one grant: not empty, each a valid prefix (named `prop[i]`), and not
+ * `AccessPoint.ALL_KEYS`, which means the whole bucket and has its own call.
+ */
+export function validateFolders(prop: string, folders: readonly string[]): string[] {
+  if (Token.isUnresolved(folders)) return [`${prop}: a list token cannot be checked or turned into one statement per grant: pass the folders as a list of strings`];
+  if (folders.length === 0) return [`${prop}: must name at least one folder (an empty list would grant nothing, or be mistaken for every key)`];
+  return folders.flatMap((folder, i) => folder === '*'
+    ? [`${prop}[${i}]: "*" (AccessPoint.ALL_KEYS) grants every key: pass it alone as keyPrefix to grantRead and the like, not in a list of folders`]
+    : validatePrefix(`${prop}[${i}]`, folder));
+}
+
+/**
+ * Folders as a grant covers them: normalized (see `normalizePrefix`), without duplicates and
+ * without folders inside another listed folder (the outer one already covers them), in the
+ * order given.
+ */
+export function normalizeFolders(folders: readonly string[]): string[] {
+  const normalized = [...new Set(folders.map(normalizePrefix))];
+  const known = normalized.filter(folder => !Token.isUnresolved(folder));
+  return normalized.filter(folder => Token.isUnresolved(folder) || !known.some(outer => outer !== folder && folder.startsWith(outer)));
+}
+
+/**
  * A prefix as a folder: ends in `/`, so `bob` never matches `bobby/`. An unresolved token is taken
  * as a folder name and gets a `/` too (see `warnIfUnresolvedPrefix` for what cannot be checked).
  */
