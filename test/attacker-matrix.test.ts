@@ -245,7 +245,9 @@ function partnerWorld(delegation: AccessPointDelegation, denyDirectAccess: boole
   ap.grantRead(new iam.Role(partnerStack, 'Analyst', { roleName: 'analyst', assumedBy: new iam.AccountRootPrincipal() }), 'partner/');
   const openArn = `arn:aws:s3:${REGION}:${PARTNER}:accesspoint/partner-open-ap`;
   return mergeWorlds(
-    buildWorld(Template.fromStack(bucketStack).toJSON(), { account: ACCOUNT, region: REGION, externalPrincipals: [{ arn: ADMIN, policies: { AdminS3: S3_STAR } }] }),
+    buildWorld(Template.fromStack(bucketStack).toJSON(), {
+      account: ACCOUNT, region: REGION, externalPrincipals: [{ arn: ADMIN, policies: { AdminS3: S3_STAR } }],
+    }),
     buildWorld(Template.fromStack(partnerStack).toJSON(), {
       account: PARTNER,
       region: REGION,

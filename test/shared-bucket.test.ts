@@ -304,12 +304,20 @@ describe('SharedBucket', () => {
       expect(statements[1]).toMatchObject({ Action: '*', Condition: { StringEquals: { 's3:DataAccessPointAccount': ACCOUNT } } });
       const partner = { StringEquals: { 's3:DataAccessPointAccount': '111122223333' } };
       expect(statements[2]).toEqual({
-        Sid: 'DelegateToPartnerAccessPoints', Effect: 'Allow', Principal: { AWS: '*' },
-        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'], Resource: expect.any(Array), Condition: partner,
+        Sid: 'DelegateToPartnerAccessPoints',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        Resource: expect.any(Array),
+        Condition: partner,
       });
       expect(statements[3]).toEqual({
-        Sid: 'DenyPartnerAccessPointsBeyondAccess', Effect: 'Deny', Principal: { AWS: '*' },
-        NotAction: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'], Resource: expect.any(Array), Condition: partner,
+        Sid: 'DenyPartnerAccessPointsBeyondAccess',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        NotAction: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        Resource: expect.any(Array),
+        Condition: partner,
       });
     });
 

@@ -748,7 +748,9 @@ describe('attacker model: resources and request shapes that are not in the templ
     const denying = world({}, {
       externalPrincipals: EXTERNALS,
       externalAccessPoints: [{
-        name: MRAP, bucket: BUCKET, multiRegion: true,
+        name: MRAP,
+        bucket: BUCKET,
+        multiRegion: true,
         policy: doc({ Sid: 'NoAdmin', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: `${MRAP_ARN}/object/*` }),
       }],
     });
