@@ -414,6 +414,22 @@ describe('attacker matrix', () => {
     }, MATRIX_TIMEOUT);
   });
 
+  describe('what the bucket policy always does', () => {
+    test('requests without TLS are denied on every path; bucket-policy management is never denied, even with denyDirectAccess', async () => {
+      const w = scenarioWorld({ denyDirectAccess: true });
+      const insecure = { 'aws:SecureTransport': 'false' };
+      await expectMatrix('bucket policy', w.world, [
+        { request: { ...request(w.bob, { accessPoint: 'bob-access-point-test' }, 'internet', { action: 's3:GetObject', key: 'Bob/a.txt' }), extraContext: insecure }, expected: DENY },
+        { request: request(w.bob, { accessPoint: 'bob-access-point-test' }, 'internet', { action: 's3:GetObject', key: 'Bob/a.txt' }), expected: ALLOW },
+        { request: { ...request(ADMIN, { accessPoint: 'evil-ap' }, 'internet', { action: 's3:GetObject', key: 'Bob/a.txt' }), extraContext: insecure }, expected: DENY },
+        // management: the admin can repair (or rewrite) the bucket policy, which no bucket policy can stop
+        { request: request(ADMIN, 'bucket', 'internet', { action: 's3:PutBucketPolicy' }), expected: ALLOW },
+        { request: request(ADMIN, 'bucket', 'internet', { action: 's3:DeleteBucketPolicy' }), expected: ALLOW },
+        { request: request(w.bob, 'bucket', 'internet', { action: 's3:PutBucketPolicy' }), expected: DENY },
+      ], 6);
+    }, MATRIX_TIMEOUT);
+  });
+
   describe('the S3 console and copies', () => {
     test("the console's listing (prefix and delimiter /) shows Bob his folder only", async () => {
       const w = scenarioWorld();
