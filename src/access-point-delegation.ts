@@ -21,9 +21,13 @@ export interface AccountDelegationOptions {
 /**
  * Which access points the bucket policy delegates to.
  *
- * The bucket policy allows any request that arrives through a trusted access point; each access
- * point's own policy then decides who may do what. The statement's size never depends on how many
+ * The bucket policy allows any request that arrives through a trusted access point of the
+ * bucket's account; each access point's own policy then decides who may do what. Access points of
+ * other accounts are held to one access level. The statements' size never depends on how many
  * access points exist.
+ *
+ * Delegation only allows: a same-account principal whose identity policy allows the bucket needs
+ * none of it. `SharedBucketProps.denyDirectAccess` denies the paths the delegation does not trust.
  */
 export abstract class AccessPointDelegation {
   /**

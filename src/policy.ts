@@ -262,7 +262,8 @@ export function denyDirectAccessStatement(bucketArn: string, delegation: Delegat
 
 /**
  * Make an access point exclusive: every principal whose ARN does not match `allowedPrincipalArns`
- * is denied data access through it, even a same-account admin whose identity policy allows `s3:*`.
+ * is denied data access through it, even a same-account admin whose identity policy allows `s3:*`
+ * (who may still rewrite this policy: management is never denied, see docs/security-model.md).
  * `aws:PrincipalArn` rather than `NotPrincipal`: for a role it is the role's ARN, so role sessions
  * keep working. Only data actions, so the access point stays manageable.
  */
