@@ -1,13 +1,33 @@
 import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { DelegationConditions } from './policy';
+import { Access } from './access';
+import { DelegationConditions, actionsFor } from './policy';
+
+/**
+ * Options for `AccessPointDelegation.accounts`.
+ */
+export interface AccountDelegationOptions {
+  /**
+   * What requests through the other accounts' access points may do in the bucket, whatever those
+   * access points' own policies allow. One of this library's access levels: never version
+   * deletion, retention or legal-hold changes. The bucket's own account keeps full delegation
+   * (its access point policies are written here).
+   *
+   * @default Access.READ
+   */
+  readonly access?: Access;
+}
 
 /**
  * Which access points the bucket policy delegates to.
  *
- * The bucket policy allows any request that arrives through a trusted access point; each access
- * point's own policy then decides who may do what. The statement's size never depends on how many
+ * The bucket policy allows any request that arrives through a trusted access point of the
+ * bucket's account; each access point's own policy then decides who may do what. Access points of
+ * other accounts are held to one access level. The statements' size never depends on how many
  * access points exist.
+ *
+ * Delegation only allows: a same-account principal whose identity policy allows the bucket needs
+ * none of it. `SharedBucketProps.denyDirectAccess` denies the paths the delegation does not trust.
  */
 export abstract class AccessPointDelegation {
   /**
@@ -28,13 +48,17 @@ export abstract class AccessPointDelegation {
   }
 
   /**
-   * Trust every access point of the bucket's account and of the given accounts (cross-account
-   * access points, whose owners set `bucketAccountId`).
+   * Trust every access point of the bucket's account, and the access points of the given accounts
+   * (cross-account access points, whose owners set `bucketAccountId`) with `options.access` only.
+   *
+   * The other accounts' access point policies are not written here: anyone they let through gets
+   * at most the actions of `options.access` (default `Access.READ`) on any key of the bucket.
    *
    * @param accountIds 12-digit AWS account IDs
+   * @param options what the other accounts' access points may do
    */
-  public static accounts(accountIds: string[]): AccessPointDelegation {
-    return new AccountDelegation(accountIds);
+  public static accounts(accountIds: string[], options: AccountDelegationOptions = {}): AccessPointDelegation {
+    return new AccountDelegation(accountIds, options.access ?? Access.READ);
   }
 
   /**
@@ -60,12 +84,14 @@ export abstract class AccessPointDelegation {
 }
 
 class AccountDelegation extends AccessPointDelegation {
-  constructor(private readonly otherAccounts: string[]) {
+  constructor(private readonly otherAccounts: string[], private readonly partnerAccess: Access = Access.READ) {
     super();
   }
 
   public _bind(scope: IConstruct): DelegationConditions {
-    return { accounts: [...new Set([Stack.of(scope).account, ...this.otherAccounts])] };
+    const account = Stack.of(scope).account;
+    const partnerAccounts = [...new Set(this.otherAccounts)].filter(other => other !== account);
+    return { account, partnerAccounts, partnerActions: actionsFor(this.partnerAccess) };
   }
 
   public _admits(_accessPointName: string): boolean {
@@ -100,7 +126,7 @@ class NamedAccessPointsDelegation extends AccessPointDelegation {
       resourceName: this.namePattern,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    return { accounts: [stack.account], accessPointArnPattern: arnPattern };
+    return { account: stack.account, accessPointArnPattern: arnPattern, partnerAccounts: [], partnerActions: actionsFor(Access.READ) };
   }
 
   public _validate(): string[] {

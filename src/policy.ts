@@ -125,34 +125,77 @@ function bucketResources(bucketArn: string): string[] {
   return [bucketArn, `${bucketArn}/*`];
 }
 
-/** Which access points a bucket policy delegates to, as condition blocks. */
+/** Which access points a bucket policy delegates to, and what it lets them do. */
 export interface DelegationConditions {
-  /** Accounts whose access points are trusted (`s3:DataAccessPointAccount`). */
-  readonly accounts: string[];
-  /** Optional ARN pattern of the trusted access points (`s3:DataAccessPointArn`). */
+  /** The bucket's own account: its access points are trusted with every action (their policies decide). */
+  readonly account: string;
+  /** Optional ARN pattern of the trusted access points of the bucket's account (`s3:DataAccessPointArn`). */
   readonly accessPointArnPattern?: string;
+  /** Other accounts whose access points are trusted, with `partnerActions` only. */
+  readonly partnerAccounts: string[];
+  /** The actions the access points of `partnerAccounts` may carry to the bucket. */
+  readonly partnerActions: ActionSet;
+}
+
+/** One string for one value, a list otherwise (the form IAM shows, and stable templates). */
+function oneOrMany(values: string[]): string | string[] {
+  return values.length === 1 ? values[0] : values;
+}
+
+/** The actions of an action set as one sorted list (object, list and bucket resources alike). */
+function s3ActionsOf(actions: ActionSet): string[] {
+  return [...new Set([...actions.objectActions, ...actions.listActions])].sort();
 }
 
 /**
  * AWS's recommended bucket policy for access points: the bucket trusts any request that arrives
- * through an access point of the given accounts; each access point's own policy then decides.
- * Fixed account values keep the statement non-public for Block Public Access.
+ * through an access point of its own account (optionally only those whose ARN matches a pattern);
+ * each access point's own policy then decides. Fixed account values keep the statement non-public
+ * for Block Public Access.
+ *
+ * Access points of other accounts get a statement of their own, limited to the data actions of one
+ * access level, and a Deny of every other action through them: their policies are written by
+ * someone else, so whatever they let through never reaches version deletion, retention or legal
+ * holds (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html).
  */
-export function delegationStatement(bucketArn: string, delegation: DelegationConditions): iam.PolicyStatement {
+export function delegationStatements(bucketArn: string, delegation: DelegationConditions): iam.PolicyStatement[] {
   const conditions: Record<string, Record<string, unknown>> = {
-    StringEquals: { 's3:DataAccessPointAccount': delegation.accounts.length === 1 ? delegation.accounts[0] : delegation.accounts },
+    StringEquals: { 's3:DataAccessPointAccount': delegation.account },
   };
   if (delegation.accessPointArnPattern !== undefined) {
     conditions.StringLike = { 's3:DataAccessPointArn': delegation.accessPointArnPattern };
   }
-  return new iam.PolicyStatement({
+  const statements = [new iam.PolicyStatement({
     sid: 'DelegateToAccessPoints',
     effect: iam.Effect.ALLOW,
     principals: [new iam.AnyPrincipal()],
     actions: ['*'],
     resources: bucketResources(bucketArn),
     conditions,
-  });
+  })];
+  if (delegation.partnerAccounts.length > 0) {
+    const actions = s3ActionsOf(delegation.partnerActions);
+    const partners = { StringEquals: { 's3:DataAccessPointAccount': oneOrMany(delegation.partnerAccounts) } };
+    statements.push(new iam.PolicyStatement({
+      sid: 'DelegateToPartnerAccessPoints',
+      effect: iam.Effect.ALLOW,
+      principals: [new iam.AnyPrincipal()],
+      actions,
+      resources: bucketResources(bucketArn),
+      conditions: partners,
+    }));
+    // Also binds principals of the bucket's account, whose own identity policy would otherwise
+    // suffice on the bucket leg of a request through a partner's access point.
+    statements.push(new iam.PolicyStatement({
+      sid: 'DenyPartnerAccessPointsBeyondAccess',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      notActions: actions,
+      resources: bucketResources(bucketArn),
+      conditions: partners,
+    }));
+  }
+  return statements;
 }
 
 /** Deny every request that is not made over TLS. */
@@ -200,12 +243,19 @@ export function logDeliveryStatement(
 }
 
 /**
- * Deny data access that does not come through an access point (`s3:DataAccessPointArn` absent),
- * except for the named principals. Only data actions: bucket-policy management is never denied,
- * so nobody is locked out of repairing the policy.
+ * Deny data access that does not come through a trusted access point, except for the named
+ * principals. IAM's negated condition operators match when the key is absent
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html),
+ * so one condition covers both a direct request (no `s3:DataAccessPointArn`) and a request through
+ * an access point the delegation does not trust: with a name pattern, `StringNotLike` on the
+ * access point ARN (an admin's own `evil-ap`, a Multi-Region Access Point); otherwise
+ * `StringNotEquals` on the access point's account. Only data actions: bucket-policy management is
+ * never denied, so nobody is locked out of repairing the policy.
  */
-export function denyDirectAccessStatement(bucketArn: string, exemptPrincipalArns: string[]): iam.PolicyStatement {
-  const conditions: Record<string, Record<string, unknown>> = { Null: { 's3:DataAccessPointArn': 'true' } };
+export function denyDirectAccessStatement(bucketArn: string, delegation: DelegationConditions, exemptPrincipalArns: string[]): iam.PolicyStatement {
+  const conditions: Record<string, Record<string, unknown>> = delegation.accessPointArnPattern !== undefined
+    ? { StringNotLike: { 's3:DataAccessPointArn': delegation.accessPointArnPattern } }
+    : { StringNotEquals: { 's3:DataAccessPointAccount': oneOrMany([delegation.account, ...delegation.partnerAccounts]) } };
   if (exemptPrincipalArns.length > 0) {
     conditions.ArnNotLike = { 'aws:PrincipalArn': exemptPrincipalArns };
   }
@@ -221,7 +271,8 @@ export function denyDirectAccessStatement(bucketArn: string, exemptPrincipalArns
 
 /**
  * Make an access point exclusive: every principal whose ARN does not match `allowedPrincipalArns`
- * is denied data access through it, even a same-account admin whose identity policy allows `s3:*`.
+ * is denied data access through it, even a same-account admin whose identity policy allows `s3:*`
+ * (who may still rewrite this policy: management is never denied, see docs/security-model.md).
  * `aws:PrincipalArn` rather than `NotPrincipal`: for a role it is the role's ARN, so role sessions
  * keep working. Only data actions, so the access point stays manageable.
  */

@@ -7,7 +7,7 @@ import { IAccessPoint } from './access-point';
 import { AccessPointDelegation } from './access-point-delegation';
 import { createSharedBucket } from './bucket-factory';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
-import { denyDirectAccessStatement, delegationStatement, sslOnlyStatement } from './policy';
+import { denyDirectAccessStatement, delegationStatements, sslOnlyStatement } from './policy';
 import { principalArn } from './principals';
 import { UserAccessPoint, UserAccessPointOptions } from './user-access-point';
 import { throwIfInvalid, validateBucketName } from './validation';
@@ -142,7 +142,15 @@ export interface SharedBucketProps {
 
   /**
    * Deny object and list actions on the bucket for requests that do not come through an access
-   * point. Bucket-policy management is never denied.
+   * point the delegation trusts: direct requests, and with `AccessPointDelegation.accessPoints`
+   * requests through any access point (or Multi-Region Access Point) whose name does not match
+   * the pattern. Bucket-policy management is never denied.
+   *
+   * It cannot stop a principal who may create an access point the delegation trusts (with
+   * `AccessPointDelegation.account()`, any access point of the account, Multi-Region ones
+   * included) or change the bucket policy: restrict `s3:CreateAccessPoint`,
+   * `s3:CreateMultiRegionAccessPoint` and `s3:PutBucketPolicy` with organization guardrails
+   * (SCP/RCP). See docs/security-model.md.
    *
    * Note that `autoDeleteObjects`, `BucketDeployment` and replication call the bucket directly:
    * name their roles in `directAccessPrincipals`, or seed folders with `AccessPointDeployment`,
@@ -205,13 +213,14 @@ export class SharedBucket extends Construct {
     trackBudgets(this);
 
     this.delegation = props.delegation ?? AccessPointDelegation.account();
-    this.policy.addStatements(delegationStatement(this.bucket.bucketArn, this.delegation._bind(this)));
+    const delegation = this.delegation._bind(this);
+    this.policy.addStatements(...delegationStatements(this.bucket.bucketArn, delegation));
     if (props.denyDirectAccess) {
       // Validated above: every exempt principal has an ARN.
       const exemptArns = (props.directAccessPrincipals ?? []).map(principal => principalArn(principal)!);
-      this.policy.addStatements(denyDirectAccessStatement(this.bucket.bucketArn, exemptArns));
+      this.policy.addStatements(denyDirectAccessStatement(this.bucket.bucketArn, delegation, exemptArns));
       Annotations.of(this).addWarningV2('cdk-shared-bucket:denyDirectAccess',
-        'denyDirectAccess: requests that do not come through an access point are denied. autoDeleteObjects, BucketDeployment, replication and administrators call the bucket directly: list their roles in directAccessPrincipals (AccessPointDeployment seeds a folder through an access point instead).');
+        'denyDirectAccess: requests that do not come through an access point the delegation trusts are denied. autoDeleteObjects, BucketDeployment, replication and administrators call the bucket directly: list their roles in directAccessPrincipals (AccessPointDeployment seeds a folder through an access point instead).');
     }
   }
 

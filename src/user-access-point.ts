@@ -49,8 +49,10 @@ export interface UserAccessPointOptions {
   readonly consoleAccess?: boolean;
 
   /**
-   * Deny every other principal at this access point, including same-account admins whose identity
-   * policies allow `s3:*`. A group's members cannot be named in a policy: for a group, every
+   * Deny data requests of every other principal at this access point, including same-account
+   * admins whose identity policies allow `s3:*`. It cannot stop a principal who may change the
+   * access point's policy (`s3:PutAccessPointPolicy`, part of `s3:*`): organization guardrails
+   * (SCP/RCP) close that (see docs/security-model.md). A group's members cannot be named in a policy: for a group, every
    * principal that is not an IAM user of this account is denied, and every request outside the
    * folder is denied whoever makes it. An IAM user outside the group whose own policy allows the
    * access point can still reach the folder (with `PER_USER_FOLDER`: only a folder of their name).

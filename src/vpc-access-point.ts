@@ -76,9 +76,14 @@ export interface VpcAccessPointOptions {
   readonly consumers?: iam.IGrantable[];
 
   /**
-   * Deny every principal but the reader and the consumers (matched on `aws:PrincipalArn`) at this
-   * access point, including same-account admins whose identity policies allow `s3:*`. Consumers
-   * must then be roles, users, functions with a role, or `ArnPrincipal`s.
+   * Deny data requests of every principal but the reader and the consumers (matched on
+   * `aws:PrincipalArn`) at this access point, including same-account admins whose identity
+   * policies allow `s3:*`. Consumers must then be roles, users, functions with a role, or
+   * `ArnPrincipal`s.
+   *
+   * It spares the reader's and consumers' roles, whoever runs as them (`lambda:UpdateFunctionCode`,
+   * `iam:PassRole`), and cannot stop a principal who may change the access point's policy; the
+   * bucket path is closed only by the SharedBucket's `denyDirectAccess`. See docs/security-model.md.
    *
    * @default true
    */

@@ -8,8 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
-import { App, Duration } from 'aws-cdk-lib';
+import { App, Duration, SecretValue } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { ScenarioStack } from '../examples/scenario';
 import { AccessPoint } from '../src';
 
@@ -36,6 +38,34 @@ const probe = new lambda.Function(stack, 'DirectReadProbe', {
     '};',
   ].join('\n')),
 });
+
+// Copies as Bob (docs/security-model.md, row 9): S3 authorizes a read of the source and a write of
+// the destination, each through its own path. Only Bob passes his exclusive access point, so the
+// probe signs with an access key of Bob's, kept in a secret of this test stack (deleted with it).
+const bobKey = new iam.AccessKey(stack, 'BobIntegKey', { user: stack.bob });
+const bobSecret = new secretsmanager.Secret(stack, 'BobIntegKeySecret', {
+  secretObjectValue: { accessKeyId: SecretValue.unsafePlainText(bobKey.accessKeyId), secretAccessKey: bobKey.secretAccessKey },
+});
+const copyProbe = new lambda.Function(stack, 'BobCopyProbe', {
+  runtime: lambda.Runtime.NODEJS_24_X,
+  handler: 'index.handler',
+  timeout: Duration.seconds(30),
+  code: lambda.Code.fromInline([
+    "const { S3Client, PutObjectCommand, CopyObjectCommand } = require('@aws-sdk/client-s3');",
+    "const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager');",
+    'exports.handler = async ({ secretId, accessPointArn }) => {',
+    '  const { SecretString } = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretId }));',
+    '  const s3 = new S3Client({ credentials: JSON.parse(SecretString) });',
+    "  const attempt = async (command) => { try { await s3.send(command); return 'allowed'; } catch (e) { return e.name; } };",
+    '  const source = (key) => encodeURIComponent(`${accessPointArn}/object/${key}`);',
+    "  const put = await attempt(new PutObjectCommand({ Bucket: accessPointArn, Key: 'Bob/integ-copy-source.txt', Body: 'Bob' }));",
+    "  const ownFolder = await attempt(new CopyObjectCommand({ Bucket: accessPointArn, Key: 'Bob/integ-copy.txt', CopySource: source('Bob/integ-copy-source.txt') }));",
+    "  const otherFolder = await attempt(new CopyObjectCommand({ Bucket: accessPointArn, Key: 'Bob/integ-stolen.txt', CopySource: source('app/integ.txt') }));",
+    '  return { put, ownFolder, otherFolder };',
+    '};',
+  ].join('\n')),
+});
+bobSecret.grantRead(copyProbe);
 
 const integ = new IntegTest(app, 'SharedBucketScenarioTest', { testCases: [stack] });
 
@@ -64,4 +94,14 @@ const directRead = integ.assertions.invokeFunction({
 });
 directRead.expect(ExpectedResult.objectLike({ Payload: Match.serializedJson({ denied: true }) }));
 
-write.next(read).next(directRead);
+// Bob's own copy shows that his key works, so the denial is the policies' (a new key takes a
+// few seconds to be usable: the assertion retries).
+const copies = integ.assertions.invokeFunction({
+  functionName: copyProbe.functionName,
+  payload: JSON.stringify({ secretId: bobSecret.secretArn, accessPointArn: stack.bobAccess.accessPoint.accessPointArn }),
+});
+copies.expect(ExpectedResult.objectLike({
+  Payload: Match.serializedJson({ put: 'allowed', ownFolder: 'allowed', otherFolder: 'AccessDenied' }),
+})).waitForAssertions({ totalTimeout: Duration.minutes(3), interval: Duration.seconds(15) });
+
+write.next(read).next(directRead).next(copies);

@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AccessPointDelegation, SharedBucket, SharedBucketEncryption, SharedBucketProps } from '../src';
+import { Access, AccessPointDelegation, SharedBucket, SharedBucketEncryption, SharedBucketProps } from '../src';
 
 const ACCOUNT = '123456789012';
 const EXISTING_BUCKET_ARN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::existing-bucket']] };
@@ -296,12 +296,39 @@ describe('SharedBucket', () => {
       })).toThrow(/SharedBucket at 'Stack\/Other': the access point Stack\/Other\/Bad\/AccessPoint is named "tenant-bb", which the delegation .* does not trust/);
     });
 
-    test('AccessPointDelegation.accounts also trusts access points of other accounts', () => {
-      const { template } = synth({ delegation: AccessPointDelegation.accounts(['111122223333']) });
-      expectBucketPolicyStatement(template, Match.objectLike({
-        Sid: 'DelegateToAccessPoints',
-        Condition: { StringEquals: { 's3:DataAccessPointAccount': [ACCOUNT, '111122223333'] } },
-      }));
+    test('AccessPointDelegation.accounts trusts other accounts\' access points with one access level only (READ by default)', () => {
+      const { template } = synth({ delegation: AccessPointDelegation.accounts(['111122223333', ACCOUNT]) });
+      const statements = bucketPolicyStatements(template);
+      expect(statements.map(s => s.Sid)).toEqual(['DenyInsecureTransport', 'DelegateToAccessPoints', 'DelegateToPartnerAccessPoints', 'DenyPartnerAccessPointsBeyondAccess']);
+      // the bucket's own account keeps full delegation: its access point policies are written here
+      expect(statements[1]).toMatchObject({ Action: '*', Condition: { StringEquals: { 's3:DataAccessPointAccount': ACCOUNT } } });
+      const partner = { StringEquals: { 's3:DataAccessPointAccount': '111122223333' } };
+      expect(statements[2]).toEqual({
+        Sid: 'DelegateToPartnerAccessPoints',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        Resource: expect.any(Array),
+        Condition: partner,
+      });
+      expect(statements[3]).toEqual({
+        Sid: 'DenyPartnerAccessPointsBeyondAccess',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        NotAction: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        Resource: expect.any(Array),
+        Condition: partner,
+      });
+    });
+
+    test('AccessPointDelegation.accounts takes the access level explicitly; none reaches version deletion or retention', () => {
+      const { template } = synth({ delegation: AccessPointDelegation.accounts(['111122223333'], { access: Access.READ_WRITE_DELETE }) });
+      const partner = bucketPolicyStatements(template).find(s => s.Sid === 'DelegateToPartnerAccessPoints');
+      expect(partner.Action).toEqual([
+        's3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListMultipartUploadParts', 's3:PutObject',
+      ]);
+      // what they must never reach is proven by evaluation in test/attacker-matrix.test.ts
+      expect(partner.Action.filter((a: string) => /DeleteObjectVersion|Retention|LegalHold|\*/.test(a))).toEqual([]);
     });
 
     test('fails if an account is not a 12-digit ID', () => {
@@ -328,7 +355,8 @@ describe('SharedBucket', () => {
           's3:RestoreObject', 's3:UpdateObjectEncryption',
         ],
         Resource: expect.any(Array),
-        Condition: { Null: { 's3:DataAccessPointArn': 'true' } },
+        // negated operators match when the key is absent: direct requests and other accounts' access points
+        Condition: { StringNotEquals: { 's3:DataAccessPointAccount': ACCOUNT } },
       });
       expect(JSON.stringify(deny.Action)).not.toMatch(/BucketPolicy|s3:\*"/);
     });
@@ -344,9 +372,28 @@ describe('SharedBucket', () => {
       expectBucketPolicyStatement(template, Match.objectLike({
         Sid: 'DenyDirectAccess',
         Condition: {
-          Null: { 's3:DataAccessPointArn': 'true' },
+          StringNotEquals: { 's3:DataAccessPointAccount': ACCOUNT },
           ArnNotLike: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Admin'), 'Arn'] }, `arn:aws:iam::${ACCOUNT}:role/replication`] },
         },
+      }));
+    });
+
+    test('with a name pattern, also denies requests through access points the pattern does not trust', () => {
+      const { template } = synth({ denyDirectAccess: true, delegation: AccessPointDelegation.accessPoints('tenant-*') });
+      expectBucketPolicyStatement(template, Match.objectLike({
+        Sid: 'DenyDirectAccess',
+        Effect: 'Deny',
+        Condition: {
+          StringNotLike: { 's3:DataAccessPointArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:us-east-1:${ACCOUNT}:accesspoint/tenant-*`]] } },
+        },
+      }));
+    });
+
+    test('with other accounts, also denies requests through access points of accounts it does not trust', () => {
+      const { template } = synth({ denyDirectAccess: true, delegation: AccessPointDelegation.accounts(['111122223333']) });
+      expectBucketPolicyStatement(template, Match.objectLike({
+        Sid: 'DenyDirectAccess',
+        Condition: { StringNotEquals: { 's3:DataAccessPointAccount': [ACCOUNT, '111122223333'] } },
       }));
     });
 

@@ -50,6 +50,8 @@ export interface AccessRequest {
   readonly key?: string;
   /** For `s3:ListBucket`: sets the `s3:prefix` context key. */
   readonly listPrefix?: string;
+  /** For `s3:ListBucket`: sets the `s3:delimiter` context key (the S3 console lists with `/`). */
+  readonly listDelimiter?: string;
   /** Through an access point (by name), or directly to the bucket. */
   readonly path: RequestPath;
   /** Bucket name for `path: 'bucket'`; defaults to the only bucket in the world. */
@@ -162,26 +164,33 @@ export async function evaluate(world: World, request: AccessRequest, options: Ev
     ...identityContext,
     ...(endpoint ? { 'aws:SourceVpc': endpoint.vpcId, 'aws:SourceVpce': endpoint.id } : {}),
     ...(request.listPrefix !== undefined ? { 's3:prefix': request.listPrefix } : {}),
+    ...(request.listDelimiter !== undefined ? { 's3:delimiter': request.listDelimiter } : {}),
     ...request.extraContext,
   };
+  // A Multi-Region Access Point: the bucket policy sees its ARN in s3:DataAccessPointArn (AWS's
+  // example bucket policy delegates with `StringEquals s3:DataAccessPointArn MRAP_ARN`,
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/MultiRegionAccessPointPermissions.html),
+  // and ASSUMED: s3:DataAccessPointAccount is its owner's account, and it has no network origin
+  // (no VpcConfiguration), so s3:AccessPointNetworkOrigin is absent.
   const apContext: Record<string, string> = ap ? {
     's3:DataAccessPointArn': ap.arn,
     's3:DataAccessPointAccount': ap.account,
-    's3:AccessPointNetworkOrigin': ap.networkOrigin,
+    ...(ap.multiRegion ? {} : { 's3:AccessPointNetworkOrigin': ap.networkOrigin }),
   } : {};
   const endpointDoc = endpoint?.policy ? endpointPolicyFor(endpoint.policy, principal, partition) : undefined;
   const endpointLabel = endpoint?.policy ? `endpoint policy (${endpoint.id})` : undefined;
 
   const legs: LegSpec[] = [];
   if (ap) {
+    const apArn = simulatedAccessPointArn(ap, world.region);
     legs.push({
       leg: 'access-point',
       principal: simPrincipal,
       action: request.action,
-      resource: request.key !== undefined ? `${ap.arn}/object/${request.key}` : ap.arn,
+      resource: request.key !== undefined ? `${apArn}/object/${request.key}` : apArn,
       resourceAccount: ap.account,
       identity: principal.policies.map((p) => ({ name: p.name, doc: p.document })),
-      resourcePolicy: { label: `access point policy (${ap.name})`, doc: ap.policy },
+      resourcePolicy: { label: `${ap.multiRegion ? 'Multi-Region ' : ''}access point policy (${ap.name})`, doc: ap.policy && multiRegionPolicy(ap, world.region) },
       endpoint: endpointDoc && { label: endpointLabel!, doc: endpointDoc },
       context: { ...s3Context, ...apContext },
     });
@@ -219,6 +228,62 @@ export async function evaluate(world: World, request: AccessRequest, options: Ev
     if (options.stopAtFirstDenial && result.result !== 'Allowed') break;
   }
   return decide(request, results);
+}
+
+/**
+ * The ARN the access point leg is simulated on. iam-simulate knows no resource type for a
+ * Multi-Region Access Point ARN (`arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap`, no Region: it
+ * answers "no.resource.types"), so that leg is simulated on the same ARN with the world's Region
+ * (an access point ARN it knows); the MRAP's own policy is rewritten the same way
+ * (multiRegionPolicy), and the context keeps the real MRAP ARN.
+ */
+function simulatedAccessPointArn(ap: AccessPointInfo, region: string): string {
+  return ap.multiRegion ? ap.arn.replace(/^(arn:[^:]+:s3:):/, `$1${region}:`) : ap.arn;
+}
+
+const multiRegionPolicies = new WeakMap<object, PolicyDocument>();
+
+/** The policy of `ap` with its MRAP ARNs in the form its leg is simulated on (see simulatedAccessPointArn). */
+function multiRegionPolicy(ap: AccessPointInfo, region: string): PolicyDocument {
+  if (!ap.multiRegion || !ap.policy) return ap.policy!;
+  const hit = multiRegionPolicies.get(ap.policy);
+  if (hit) return hit;
+  const rewritten = JSON.parse(JSON.stringify(ap.policy).split(ap.arn).join(simulatedAccessPointArn(ap, region)));
+  multiRegionPolicies.set(ap.policy, rewritten);
+  return rewritten;
+}
+
+/**
+ * CopyObject and UploadPartCopy: S3 authorizes a read (`s3:GetObject`) of the source key through
+ * the source's path and a write (`s3:PutObject`) of the destination key through the
+ * destination's path; both must be allowed
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html,
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html). A copy source through
+ * an access point is named by its access point object ARN, so each side has a path of its own.
+ */
+export interface CopyRequest {
+  readonly principal: string;
+  readonly network: Network;
+  readonly source: { readonly path: RequestPath; readonly key: string; readonly bucket?: string };
+  readonly destination: { readonly path: RequestPath; readonly key: string; readonly bucket?: string };
+}
+
+export interface CopyDecision {
+  readonly allowed: boolean;
+  /** The read of the source. */
+  readonly read: Decision;
+  /** The write of the destination. */
+  readonly write: Decision;
+}
+
+/** Decide a copy: the read of the source AND the write of the destination. */
+export async function evaluateCopy(world: World, request: CopyRequest, options: EvaluateOptions = {}): Promise<CopyDecision> {
+  const side = (action: string, s: CopyRequest['source']): AccessRequest => ({
+    principal: request.principal, network: request.network, action, key: s.key, path: s.path, bucket: s.bucket,
+  });
+  const read = await evaluate(world, side('s3:GetObject', request.source), options);
+  const write = await evaluate(world, side('s3:PutObject', request.destination), options);
+  return { allowed: read.allowed && write.allowed, read, write };
 }
 
 /** The stand-in identity policy of the bucket leg of a cross-account access point request (see evaluate). */
@@ -266,7 +331,7 @@ export function formatCell(decision: Decision, expected?: boolean): string {
   const got = decision.allowed ? 'ALLOWED' : `DENIED (${decision.decision})`;
   lines.push(expected === undefined ? got : `expected ${expected ? 'ALLOWED' : 'DENIED'}, got ${got}`);
   lines.push(`  principal:  ${r.principal}`);
-  lines.push(`  action:     ${r.action}${r.key !== undefined ? `  key: ${JSON.stringify(r.key)}` : ''}${r.listPrefix !== undefined ? `  prefix: ${JSON.stringify(r.listPrefix)}` : ''}${r.encrypted ? '  (SSE-KMS)' : ''}`);
+  lines.push(`  action:     ${r.action}${r.key !== undefined ? `  key: ${JSON.stringify(r.key)}` : ''}${r.listPrefix !== undefined ? `  prefix: ${JSON.stringify(r.listPrefix)}` : ''}${r.listDelimiter !== undefined ? `  delimiter: ${JSON.stringify(r.listDelimiter)}` : ''}${r.encrypted ? '  (SSE-KMS)' : ''}`);
   lines.push(`  path:       ${r.path === 'bucket' ? `bucket ${r.bucket ?? '(default)'}` : `access point ${r.path.accessPoint}`}`);
   lines.push(`  network:    ${r.network === 'internet' ? 'internet' : `VPC ${r.network.vpc} via ${r.network.endpoint}`}`);
   lines.push(`  decided by: ${decision.decidedBy}`);

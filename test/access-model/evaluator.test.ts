@@ -8,6 +8,7 @@ import {
   buildWorld,
   endpointPolicyFor,
   evaluate,
+  evaluateCopy,
   evaluateMatrix,
   formatCell,
   MatrixCell,
@@ -701,5 +702,117 @@ describe('harness extensions for matrices', () => {
     });
     expect(w.principals.get(`arn:aws:iam::${ACCT}:role/FlowLogRole`)!.policies[0].document.Statement[0].Resource)
       .toEqual([`arn:aws:logs:us-east-1:${ACCT}:log-group:Logs:*`, 'Logs']);
+  });
+});
+
+describe('attacker model: resources and request shapes that are not in the template', () => {
+  const MRAP = 'mfzwi23gnjvgw.mrap';
+  const MRAP_ARN = `arn:aws:s3::${ACCT}:accesspoint/${MRAP}`;
+  /** An admin's own access points: no policy, one per network origin, and a Multi-Region Access Point. */
+  const attackerWorld = (bucketPolicyStatements?: any[]) => world({ bucketPolicyStatements }, {
+    externalPrincipals: EXTERNALS,
+    externalAccessPoints: [
+      { name: 'evil-ap', bucket: BUCKET },
+      { name: 'evil-vpc-ap', bucket: BUCKET, vpcId: OTHER_VPC },
+      { name: MRAP, bucket: BUCKET, multiRegion: true },
+    ],
+  });
+  const untrustedDeny = (condition: any) => ({
+    Sid: 'DenyUntrusted', Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: bucketObjects, Condition: condition,
+  });
+
+  test('external access points get ARNs of their kind and no policy; a Multi-Region one has no Region in its ARN', () => {
+    const w = attackerWorld();
+    expect(w.accessPoints.get('evil-ap')).toMatchObject({ arn: `arn:aws:s3:us-east-1:${ACCT}:accesspoint/evil-ap`, networkOrigin: 'Internet', policy: undefined, bucket: BUCKET });
+    expect(w.accessPoints.get('evil-vpc-ap')).toMatchObject({ networkOrigin: 'VPC', vpcId: OTHER_VPC });
+    expect(w.accessPoints.get(MRAP)).toMatchObject({ arn: MRAP_ARN, multiRegion: true });
+    expect(() => world({}, { externalAccessPoints: [{ name: 'bob-ap', bucket: BUCKET }] })).toThrow(/external access point bob-ap is already in the world/);
+    expect(() => world({}, { externalAccessPoints: [{ name: 'no-alias', bucket: BUCKET, multiRegion: true }] })).toThrow(/name it by its alias/);
+  });
+
+  test('a same-account admin with s3:* reads through an access point of its own that has no policy (identity policy suffices)', async () => {
+    const d = await expectCell(attackerWorld(), { principal: ADMIN, action: 's3:GetObject', key: 'Bob/x', path: viaAp('evil-ap'), network: 'internet' }, true);
+    expect(d.legs.map((l) => [l.leg, l.resourcePolicy])).toEqual([['access-point', 'no access point policy'], ['bucket', 'bucket policy (sharedbucket1a2b3c4d)']]);
+    // its VPC-origin access point takes requests through an endpoint of its VPC only
+    await expectCell(attackerWorld(), { principal: ADMIN, action: 's3:GetObject', key: 'Bob/x', path: viaAp('evil-vpc-ap'), network: 'internet' }, false);
+    await expectCell(attackerWorld(), { principal: ADMIN, action: 's3:GetObject', key: 'Bob/x', path: viaAp('evil-vpc-ap'), network: { vpc: OTHER_VPC, endpoint: OTHER_ENDPOINT } }, true);
+  });
+
+  test('a Multi-Region Access Point: its leg is simulated on a regional stand-in ARN, the bucket sees the real MRAP ARN', async () => {
+    const d = await expectCell(attackerWorld(), { principal: ADMIN, action: 's3:GetObject', key: 'Bob/x', path: viaAp(MRAP), network: 'internet' }, true);
+    expect(d.legs[0].resource).toBe(`arn:aws:s3:us-east-1:${ACCT}:accesspoint/${MRAP}/object/Bob/x`);
+    expect(d.legs[0].context).toMatchObject({ 's3:DataAccessPointArn': MRAP_ARN, 's3:DataAccessPointAccount': ACCT });
+    expect(d.legs[0].context).not.toHaveProperty('s3:AccessPointNetworkOrigin');
+    expect(d.legs[1].context).toMatchObject({ 'aws:PrincipalTag/xsim-s3-DataAccessPointArn': MRAP_ARN });
+    // its own policy is rewritten to the stand-in ARN, so a Deny in it still applies
+    const denying = world({}, {
+      externalPrincipals: EXTERNALS,
+      externalAccessPoints: [{
+        name: MRAP,
+        bucket: BUCKET,
+        multiRegion: true,
+        policy: doc({ Sid: 'NoAdmin', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: `${MRAP_ARN}/object/*` }),
+      }],
+    });
+    const denied = await expectCell(denying, { principal: ADMIN, action: 's3:GetObject', key: 'Bob/x', path: viaAp(MRAP), network: 'internet' }, false);
+    expect(denied).toMatchObject({ decidingLeg: 'access-point', decidingSids: ['NoAdmin'] });
+  });
+
+  test('negated operators match when the key is absent: one StringNotLike on s3:DataAccessPointArn denies direct and untrusted paths', async () => {
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+    const w = attackerWorld([
+      delegateToAccessPoints(),
+      untrustedDeny({ StringNotLike: { 's3:DataAccessPointArn': `arn:aws:s3:us-east-1:${ACCT}:accesspoint/team-*` } }),
+    ]);
+    const get = (path: AccessRequest['path']): AccessRequest => ({ principal: ADMIN, action: 's3:GetObject', key: 'shared/x', path, network: 'internet' });
+    for (const path of ['bucket' as const, viaAp('evil-ap'), viaAp(MRAP)]) {
+      const d = await expectCell(w, get(path), false);
+      expect(d).toMatchObject({ decision: 'denied: explicit', decidingLeg: 'bucket', decidingSids: ['DenyUntrusted'] });
+    }
+    await expectCell(w, get(viaAp('team-ap')), true);
+    // the Null test of the key does not see the difference: every access point passes it
+    const nullOnly = attackerWorld([delegateToAccessPoints(), untrustedDeny({ Null: { 's3:DataAccessPointArn': 'true' } })]);
+    await expectCell(nullOnly, get(viaAp('evil-ap')), true);
+    await expectCell(nullOnly, get(viaAp(MRAP)), true);
+  });
+
+  test('StringNotEquals on s3:DataAccessPointAccount: direct requests and other accounts\' access points are denied, own ones pass', async () => {
+    const w = attackerWorld([delegateToAccessPoints(), untrustedDeny({ StringNotEquals: { 's3:DataAccessPointAccount': ACCT } })]);
+    await expectCell(w, { principal: ADMIN, action: 's3:GetObject', key: 'x', path: 'bucket', network: 'internet' }, false);
+    await expectCell(w, { principal: ADMIN, action: 's3:GetObject', key: 'x', path: viaAp('evil-ap'), network: 'internet' }, true);
+    await expectCell(w, { principal: ADMIN, action: 's3:GetObject', key: 'x', path: viaAp(MRAP), network: 'internet' }, true);
+    // another account's access point, even one the bucket delegates to, is denied by the account test
+    const foreign = world({ bucketPolicyStatements: [delegateToAccessPoints([ACCT, OTHER]), untrustedDeny({ StringNotEquals: { 's3:DataAccessPointAccount': ACCT } })] }, {
+      externalPrincipals: EXTERNALS,
+      externalAccessPoints: [{ name: 'foreign-ap', account: OTHER, bucket: BUCKET }],
+    });
+    const viaForeign = await expectCell(foreign, { principal: PARTNER, action: 's3:GetObject', key: 'x', path: viaAp('foreign-ap'), network: 'internet' }, false);
+    expect(viaForeign).toMatchObject({ decision: 'denied: explicit', decidingLeg: 'bucket', decidingSids: ['DenyUntrusted'] });
+  });
+
+  test('the console\'s listing shape: s3:prefix with s3:delimiter reaches the policies (no ignored key)', async () => {
+    const w = world({}, { externalPrincipals: EXTERNALS });
+    const withDelimiter = (listPrefix: string): AccessRequest => ({ principal: BOB, action: 's3:ListBucket', listPrefix, listDelimiter: '/', path: viaAp('bob-ap'), network: 'internet' });
+    const root = await expectCell(w, withDelimiter(''), false);
+    expect(root.legs[0].context).toMatchObject({ 's3:prefix': '', 's3:delimiter': '/' });
+    await expectCell(w, withDelimiter('Bob/'), true);
+    expect(formatCell(root)).toMatch(/prefix: "" {2}delimiter: "\/"/);
+  });
+
+  test('a copy is a read of the source AND a write of the destination, each through its own path', async () => {
+    const w = world({}, { externalPrincipals: EXTERNALS });
+    const copy = (sourceKey: string, destinationKey: string) => evaluateCopy(w, {
+      principal: BOB,
+      network: 'internet',
+      source: { path: viaAp('bob-ap'), key: sourceKey },
+      destination: { path: viaAp('bob-ap'), key: destinationKey },
+    });
+    expect((await copy('Bob/a', 'Bob/b')).allowed).toBe(true);
+    const fromOther = await copy('app/secret', 'Bob/b');
+    expect([fromOther.allowed, fromOther.read.allowed, fromOther.write.allowed]).toEqual([false, false, true]);
+    expect(fromOther.read.request).toMatchObject({ action: 's3:GetObject', key: 'app/secret' });
+    const toOther = await copy('Bob/a', 'app/x');
+    expect([toOther.allowed, toOther.read.allowed, toOther.write.allowed]).toEqual([false, true, false]);
+    expect(toOther.write.request).toMatchObject({ action: 's3:PutObject', key: 'app/x' });
   });
 });

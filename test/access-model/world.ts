@@ -55,16 +55,23 @@ export interface BucketInfo {
 }
 
 export interface AccessPointInfo {
+  /** The access point's name; for a Multi-Region Access Point its alias (`ALIAS.mrap`). */
   readonly name: string;
   readonly arn: string;
   readonly account: string;
-  readonly logicalId: string;
+  /** Logical ID in the template; undefined for injected external access points. */
+  readonly logicalId?: string;
   /** Bucket name. */
   readonly bucket: string;
   readonly bucketAccount: string;
   readonly policy?: PolicyDocument;
   readonly networkOrigin: 'VPC' | 'Internet';
   readonly vpcId?: string;
+  /**
+   * A Multi-Region Access Point (`arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap`): no Region in its ARN,
+   * no network origin of its own (see evaluate.ts for how its leg is simulated).
+   */
+  readonly multiRegion?: boolean;
 }
 
 export interface EndpointInfo {
@@ -121,6 +128,28 @@ export interface ExternalEndpoint {
   readonly policy?: PolicyDocument;
 }
 
+/**
+ * An access point that is not in the template: one an admin created by hand (any name, any
+ * network origin, often without a policy), another account's access point, or a Multi-Region
+ * Access Point over the bucket.
+ */
+export interface ExternalAccessPoint {
+  /** Its name (3-50 characters); for a Multi-Region Access Point its alias, ending in `.mrap`. */
+  readonly name: string;
+  /** Owner account; default the world's account. */
+  readonly account?: string;
+  /** The bucket behind it (a bucket of the world). */
+  readonly bucket: string;
+  /** The bucket's account; default the world's account. */
+  readonly bucketAccount?: string;
+  /** Its policy; default none (then only identity policies can allow on its leg). */
+  readonly policy?: PolicyDocument;
+  /** VPC origin: only requests through an endpoint of this VPC. Default Internet origin. */
+  readonly vpcId?: string;
+  /** A Multi-Region Access Point (its name is the alias, e.g. `mfzwi23gnjvgw.mrap`). Default false. */
+  readonly multiRegion?: boolean;
+}
+
 export interface WorldOptions {
   /** Default `123456789012`. */
   readonly account?: string;
@@ -132,6 +161,7 @@ export interface WorldOptions {
   readonly stackName?: string;
   readonly externalPrincipals?: readonly ExternalPrincipal[];
   readonly externalEndpoints?: readonly ExternalEndpoint[];
+  readonly externalAccessPoints?: readonly ExternalAccessPoint[];
 }
 
 /** The shape of `Template.fromStack(stack).toJSON()`. */
@@ -542,6 +572,26 @@ class WorldBuilder {
         policy: p.Policy !== undefined ? this.policyDoc(p.Policy, `${at}.Policy`) : undefined,
         networkOrigin: p.VpcConfiguration ? 'VPC' : 'Internet',
         vpcId,
+      });
+    }
+
+    for (const e of this.options.externalAccessPoints ?? []) {
+      if (accessPoints.has(e.name)) throw new Error(`access model: external access point ${e.name} is already in the world`);
+      if (e.multiRegion && (!e.name.endsWith('.mrap') || e.vpcId !== undefined)) {
+        throw new Error(`access model: Multi-Region Access Point ${e.name}: name it by its alias (ending in .mrap), without a VPC`);
+      }
+      const owner = e.account ?? account;
+      if (e.policy) assertNoNotPrincipal(e.policy, `external access point ${e.name}`);
+      accessPoints.set(e.name, {
+        name: e.name,
+        account: owner,
+        arn: e.multiRegion ? `arn:${partition}:s3::${owner}:accesspoint/${e.name}` : `arn:${partition}:s3:${region}:${owner}:accesspoint/${e.name}`,
+        bucket: e.bucket,
+        bucketAccount: e.bucketAccount ?? account,
+        policy: e.policy,
+        networkOrigin: e.vpcId !== undefined ? 'VPC' : 'Internet',
+        vpcId: e.vpcId,
+        multiRegion: e.multiRegion ?? false,
       });
     }
 
