@@ -143,7 +143,7 @@ describe('AccessPointDeployment', () => {
 
     test('refuses a handler role granted on the alias as a bucket, however the grant was made', () => {
       const { app, seed } = setup();
-      (seed.node.findChild('ViaAccessPoint') as s3.IBucket).grants.readWrite(seed.handlerRole);
+      s3.BucketGrants.fromBucket(seed.node.findChild('ViaAccessPoint') as s3.IBucket).readWrite(seed.handlerRole);
       expect(errorOf(() => app.synth())).toMatch(/Stack\/Seed.*statement\(s\) on the access point alias as a bucket/s);
     });
 
