@@ -27,8 +27,12 @@ const PREFIX_ACTIONS = new Set(['s3:ListBucket', 's3:ListBucketVersions']);
 
 /** "get": read an object or one of its versions. */
 const GET = ['s3:GetObject', 's3:GetObjectVersion'];
-/** "list": list keys. */
-const LIST = ['s3:ListBucket'];
+/**
+ * "list": list keys, and their versions. The user's intent: whoever may read a version
+ * (s3:GetObjectVersion) must be able to find its version ID, so every level that reads also lists
+ * versions, limited to the same folder as the keys (issue 11).
+ */
+const LIST = ['s3:ListBucket', 's3:ListBucketVersions'];
 /** "put": upload, including multipart uploads (UploadPart is s3:PutObject), listing their parts and aborting them. */
 const PUT = ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'];
 /** Access levels (design.md): READ = get + list; READ_WRITE = get + list + put, no delete. */
