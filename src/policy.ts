@@ -257,7 +257,8 @@ export function folderConfinementStatements(accessPointArn: string, prefix: stri
   ];
   if (rootListing) {
     // A negated operator matches when the key is absent: a top-level listing without a delimiter
-    // (which would name every key of the bucket) stays denied.
+    // (which would name every key of the bucket) stays denied. Versions and uploads at the top level
+    // too: the console's first request is a ListBucket.
     statements.push(new iam.PolicyStatement({
       sid: 'DenyRootListingWithoutDelimiter',
       effect: iam.Effect.DENY,
@@ -265,6 +266,13 @@ export function folderConfinementStatements(accessPointArn: string, prefix: stri
       actions: ['s3:ListBucket*'],
       resources: [accessPointArn],
       conditions: { StringEquals: { 's3:prefix': '' }, StringNotEquals: { 's3:delimiter': '/' } },
+    }), new iam.PolicyStatement({
+      sid: 'DenyRootListingOfVersionsAndUploads',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:ListBucketMultipartUploads', 's3:ListBucketVersions'],
+      resources: [accessPointArn],
+      conditions: { StringEquals: { 's3:prefix': '' } },
     }));
   }
   return statements;

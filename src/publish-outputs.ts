@@ -16,7 +16,16 @@ export interface ConsumerValues {
 }
 
 /** The value names: the last part of every export name and SSM parameter name. */
-const VALUES: ReadonlyArray<{ readonly id: string; readonly name: string; readonly pick: (v: ConsumerValues) => string | undefined; readonly description: string }> = [
+interface PublishedValue {
+  /** Construct id of the output (and, with `Parameter`, of the SSM parameter). */
+  readonly id: string;
+  /** Last part of the export name and of the SSM parameter name. */
+  readonly name: string;
+  readonly pick: (v: ConsumerValues) => string | undefined;
+  readonly description: string;
+}
+
+const VALUES: readonly PublishedValue[] = [
   { id: 'Arn', name: 'arn', pick: v => v.arn, description: 'ARN of the access point (pass it as Bucket to the AWS SDKs)' },
   { id: 'Alias', name: 'alias', pick: v => v.alias, description: 'alias of the access point (usable where a bucket name is expected)' },
   { id: 'Folder', name: 'folder', pick: v => v.folder, description: 'folder (key prefix) the access point grants' },

@@ -7,7 +7,6 @@ import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
 import { accessPointConsoleUrl } from './console-url';
 import { ConsumerOutputs } from './consumer-outputs';
-import { addConsumerOutputs, validateConsumerOutputs } from './publish-outputs';
 import { IdentityPolicy, identityGrantee } from './identity-policy';
 import {
   actionsFor,
@@ -19,6 +18,7 @@ import {
   toStatement,
 } from './policy';
 import { principalArn } from './principals';
+import { addConsumerOutputs, validateConsumerOutputs } from './publish-outputs';
 import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
 
 /**

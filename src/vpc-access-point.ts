@@ -8,9 +8,9 @@ import { Access } from './access';
 import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
 import { ConsumerOutputs } from './consumer-outputs';
-import { addConsumerOutputs, validateConsumerOutputs } from './publish-outputs';
 import { ActionSet, actionsFor, combineActions, endpointStatements, exclusiveAccessStatement, getAccessPointPart } from './policy';
 import { principalArn } from './principals';
+import { addConsumerOutputs, validateConsumerOutputs } from './publish-outputs';
 import { ReaderFunction } from './reader-function';
 import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
 
