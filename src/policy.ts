@@ -314,7 +314,7 @@ export function getAccessPointPart(accessPointArn: string): GrantPart {
 
 /**
  * The VPC endpoint policy for one folder: the request must be allowed for both the access point
- * ARN and the bucket ARN (aws-facts.md section 4), with the same folder limits as the grant.
+ * ARN and the bucket ARN (docs/aws-rules.md section 4), with the same folder limits as the grant.
  */
 export function endpointStatements(accessPointArn: string, bucketArn: string, prefix: string, actions: ActionSet): iam.PolicyStatement[] {
   const scope = { prefix };
