@@ -143,8 +143,10 @@ export class UserAccessPoint extends Construct {
    * `PER_USER_FOLDER` the folder differs per user: the link then has no `prefix`, and each user
    * adds `&prefix=<their user name>/` (or set `consoleRootListing`).
    *
-   * AWS documents how to open an access point in the console but not the page's URL: the form is
-   * the one the console shows, and works only with `consoleAccess`.
+   * AWS documents how to open an access point in the console
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/list-object-ap.html) but not the page's
+   * URL: the form is the one the console itself uses, for the `aws` partition, and may change with
+   * the console. The identity needs `consoleAccess` to use it.
    */
   public readonly consoleUrl: string;
 
