@@ -106,7 +106,7 @@ export const buildBaseline: Build = (stack, tenants) => {
         Version: '2012-10-17',
         Statement: [
           { Effect: 'Allow', Principal: { AWS: role.roleArn }, Action: READ_WRITE_OBJECT_ACTIONS, Resource: folderObjects },
-          { Effect: 'Allow', Principal: { AWS: role.roleArn }, Action: 's3:ListBucket', Resource: accessPointArn, Condition: listFolder },
+          { Effect: 'Allow', Principal: { AWS: role.roleArn }, Action: ['s3:ListBucket', 's3:ListBucketVersions'], Resource: accessPointArn, Condition: listFolder },
           {
             Sid: 'DenyOtherPrincipals',
             Effect: 'Deny',
@@ -126,7 +126,7 @@ export const buildBaseline: Build = (stack, tenants) => {
         Version: '2012-10-17',
         Statement: [
           { Effect: 'Allow', Action: READ_WRITE_OBJECT_ACTIONS, Resource: folderObjects },
-          { Effect: 'Allow', Action: 's3:ListBucket', Resource: accessPointArn, Condition: listFolder },
+          { Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions'], Resource: accessPointArn, Condition: listFolder },
         ],
       },
     });

@@ -1,5 +1,5 @@
 /**
- * Size budgets AWS enforces at deploy time, checked at synth time (aws-facts.md sections 1 and 9,
+ * Size budgets AWS enforces at deploy time, checked at synth time (docs/aws-rules.md sections 1 and 9,
  * CloudFormation quotas) so that a template that cannot deploy never leaves the machine.
  */
 import { CfnResource, Stack } from 'aws-cdk-lib';

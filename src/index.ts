@@ -7,3 +7,4 @@ export * from './vpc-access-point';
 export * from './reader-function';
 export * from './identity-policy';
 export * from './access-point-deployment';
+export * from './consumer-outputs';

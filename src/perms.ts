@@ -10,6 +10,12 @@ export const OBJECT_READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'];
 /** List keys. Through an access point the resource is the access point ARN itself. */
 export const LIST_ACTIONS = ['s3:ListBucket'];
 
+/**
+ * List the versions of keys (ListObjectVersions). Whoever may read a version must be able to find
+ * its ID, so every level with `s3:GetObjectVersion` also gets this, under the same `s3:prefix` limit.
+ */
+export const VERSION_LIST_ACTIONS = ['s3:ListBucketVersions'];
+
 /** Upload an object, including multipart uploads and their clean-up. */
 export const OBJECT_WRITE_ACTIONS = ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'];
 

@@ -15,6 +15,7 @@ import {
   OBJECT_DELETE_ACTIONS,
   OBJECT_READ_ACTIONS,
   OBJECT_WRITE_ACTIONS,
+  VERSION_LIST_ACTIONS,
 } from './perms';
 
 /** The actions one access level needs, split by the resource they apply to. */
@@ -24,7 +25,8 @@ export interface ActionSet {
   readonly kmsActions: string[];
 }
 
-const READ: ActionSet = { objectActions: OBJECT_READ_ACTIONS, listActions: LIST_ACTIONS, kmsActions: KMS_READ_ACTIONS };
+// READ grants GetObjectVersion, so it lists versions too (docs/access-levels.md).
+const READ: ActionSet = { objectActions: OBJECT_READ_ACTIONS, listActions: [...LIST_ACTIONS, ...VERSION_LIST_ACTIONS], kmsActions: KMS_READ_ACTIONS };
 const WRITE: ActionSet = { objectActions: OBJECT_WRITE_ACTIONS, listActions: [], kmsActions: KMS_WRITE_ACTIONS };
 const DELETE: ActionSet = { objectActions: OBJECT_DELETE_ACTIONS, listActions: [], kmsActions: [] };
 const LIST: ActionSet = { objectActions: [], listActions: LIST_ACTIONS, kmsActions: [] };
@@ -292,10 +294,11 @@ export function exclusiveAccessStatement(accessPointArn: string, allowedPrincipa
  * Confine an access point to one folder, whoever the principal: data actions on any other key,
  * and listings outside the folder, are denied. For an access point of an IAM group, whose members
  * cannot be named: it keeps IAM users outside the group, who pass the principal deny, out of the
- * members' folders.
+ * members' folders. With `rootListing`, a listing of the top level with delimiter `/` (what the
+ * S3 console asks first) is spared, and only that one: see `consoleRootListingPart`.
  */
-export function folderConfinementStatements(accessPointArn: string, prefix: string): iam.PolicyStatement[] {
-  return [
+export function folderConfinementStatements(accessPointArn: string, prefix: string, rootListing = false): iam.PolicyStatement[] {
+  const statements = [
     new iam.PolicyStatement({
       sid: 'DenyOutsideFolder',
       effect: iam.Effect.DENY,
@@ -309,9 +312,44 @@ export function folderConfinementStatements(accessPointArn: string, prefix: stri
       principals: [new iam.AnyPrincipal()],
       actions: ['s3:ListBucket*'],
       resources: [accessPointArn],
-      conditions: { StringNotLike: { 's3:prefix': [prefix, `${prefix}*`] } },
+      conditions: { StringNotLike: { 's3:prefix': rootListing ? ['', prefix, `${prefix}*`] : [prefix, `${prefix}*`] } },
     }),
   ];
+  if (rootListing) {
+    // A negated operator matches when the key is absent: a top-level listing without a delimiter
+    // (which would name every key of the bucket) stays denied. Versions and uploads at the top level
+    // too: the console's first request is a ListBucket.
+    statements.push(new iam.PolicyStatement({
+      sid: 'DenyRootListingWithoutDelimiter',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:ListBucket*'],
+      resources: [accessPointArn],
+      conditions: { StringEquals: { 's3:prefix': '' }, StringNotEquals: { 's3:delimiter': '/' } },
+    }), new iam.PolicyStatement({
+      sid: 'DenyRootListingOfVersionsAndUploads',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:ListBucketMultipartUploads', 's3:ListBucketVersions'],
+      resources: [accessPointArn],
+      conditions: { StringEquals: { 's3:prefix': '' } },
+    }));
+  }
+  return statements;
+}
+
+/**
+ * The S3 console's first request at an access point: list the top level (`s3:prefix` empty) with
+ * delimiter `/`. S3 then answers with the top-level folder names and the names of top-level
+ * objects, never with keys inside another folder (docs/aws-rules.md section 2). Only `s3:ListBucket`:
+ * versions and other listings stay in the folder.
+ */
+export function consoleRootListingPart(accessPointArn: string): GrantPart {
+  return {
+    actions: LIST_ACTIONS,
+    resourceArns: [accessPointArn],
+    conditions: { StringEquals: { 's3:prefix': '', 's3:delimiter': '/' } },
+  };
 }
 
 /**
@@ -336,7 +374,7 @@ export function getAccessPointPart(accessPointArn: string): GrantPart {
 
 /**
  * The VPC endpoint policy for one folder: the request must be allowed for both the access point
- * ARN and the bucket ARN (aws-facts.md section 4), with the same folder limits as the grant.
+ * ARN and the bucket ARN (docs/aws-rules.md section 4), with the same folder limits as the grant.
  */
 export function endpointStatements(accessPointArn: string, bucketArn: string, prefix: string, actions: ActionSet): iam.PolicyStatement[] {
   const scope = { prefixes: [prefix] };

@@ -7,8 +7,10 @@ import { IAccessPoint } from './access-point';
 import { AccessPointDelegation } from './access-point-delegation';
 import { createSharedBucket } from './bucket-factory';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
+import { ConsumerOutputs } from './consumer-outputs';
 import { denyDirectAccessStatement, delegationStatements, sslOnlyStatement } from './policy';
 import { principalArn } from './principals';
+import { validateConsumerOutputs } from './publish-outputs';
 import { UserAccessPoint, UserAccessPointOptions } from './user-access-point';
 import { throwIfInvalid, validateBucketName } from './validation';
 import { VpcAccessPoint, VpcAccessPointOptions } from './vpc-access-point';
@@ -167,6 +169,14 @@ export interface SharedBucketProps {
    * @default - none
    */
   readonly directAccessPrincipals?: iam.IPrincipal[];
+
+  /**
+   * Publish the ARN, alias, folder (and console link) of every access point added through
+   * `addUserAccessPoint` and `addVpcAccessPoint`, unless its options set `outputs` themselves.
+   *
+   * @default - nothing is published
+   */
+  readonly accessPointOutputs?: ConsumerOutputs;
 }
 
 /**
@@ -188,9 +198,12 @@ export class SharedBucket extends Construct {
 
   private readonly delegation: AccessPointDelegation;
 
+  private readonly accessPointOutputs?: ConsumerOutputs;
+
   constructor(scope: Construct, id: string, props: SharedBucketProps = {}) {
     super(scope, id);
-    throwIfInvalid(this, 'SharedBucket', validateSharedBucketProps(props));
+    throwIfInvalid(this, 'SharedBucket', [...validateSharedBucketProps(props), ...validateConsumerOutputs('accessPointOutputs', props.accessPointOutputs)]);
+    this.accessPointOutputs = props.accessPointOutputs;
 
     if (props.bucket) {
       this.bucket = props.bucket;
@@ -236,7 +249,7 @@ export class SharedBucket extends Construct {
    * @param options the identity, its folder and access
    */
   public addUserAccessPoint(id: string, options: UserAccessPointOptions): UserAccessPoint {
-    const userAccessPoint = new UserAccessPoint(this, id, { ...options, bucket: this.bucket });
+    const userAccessPoint = new UserAccessPoint(this, id, { ...options, outputs: options.outputs ?? this.accessPointOutputs, bucket: this.bucket });
     this.register(userAccessPoint.accessPoint);
     return userAccessPoint;
   }
@@ -249,7 +262,7 @@ export class SharedBucket extends Construct {
    * @param options the VPC, the folder and its consumers
    */
   public addVpcAccessPoint(id: string, options: VpcAccessPointOptions): VpcAccessPoint {
-    const vpcAccessPoint = new VpcAccessPoint(this, id, { ...options, bucket: this.bucket });
+    const vpcAccessPoint = new VpcAccessPoint(this, id, { ...options, outputs: options.outputs ?? this.accessPointOutputs, bucket: this.bucket });
     this.register(vpcAccessPoint.accessPoint);
     return vpcAccessPoint;
   }

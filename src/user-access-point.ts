@@ -5,9 +5,20 @@ import { Construct } from 'constructs';
 import { Access } from './access';
 import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
+import { accessPointConsoleUrl } from './console-url';
+import { ConsumerOutputs } from './consumer-outputs';
 import { IdentityPolicy, identityGrantee } from './identity-policy';
-import { actionsFor, consoleParts, exclusiveAccessStatement, folderConfinementStatements, toStatement } from './policy';
+import {
+  actionsFor,
+  consoleParts,
+  consoleRootListingPart,
+  exclusiveAccessStatement,
+  folderConfinementStatements,
+  toResourceStatement,
+  toStatement,
+} from './policy';
 import { principalArn } from './principals';
+import { addConsumerOutputs, validateConsumerOutputs } from './publish-outputs';
 import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
 
 /**
@@ -41,12 +52,36 @@ export interface UserAccessPointOptions {
   readonly accessPointName?: string;
 
   /**
-   * Let the identity browse to the access point in the S3 console: adds `s3:ListAllMyBuckets`,
+   * Let the identity use the access point in the S3 console: adds `s3:ListAllMyBuckets`,
    * `s3:ListAccessPoints` and `s3:GetAccessPoint` (narrowed to this access point) to its policy.
+   *
+   * The console opens an access point at its top level, and listing the top level is outside the
+   * folder, so it is denied: open the access point with `consoleUrl`, which starts in the folder.
+   * To let the console open at the top level, set `consoleRootListing` as well.
    *
    * @default false
    */
   readonly consoleAccess?: boolean;
+
+  /**
+   * Also allow the one listing outside the folder that the S3 console makes when it opens the
+   * access point at its top level: `s3:ListBucket` with an empty `s3:prefix` and `s3:delimiter` `/`.
+   *
+   * This reveals the names of every top-level folder of the bucket (often the names of the other
+   * tenants) and of every object at the top level, but no key inside another folder, no object's
+   * content, and no listing without the delimiter. Requires `consoleAccess`.
+   *
+   * @default false - the identity opens the access point with `consoleUrl`
+   */
+  readonly consoleRootListing?: boolean;
+
+  /**
+   * Publish the access point's ARN, alias, folder and console link as CloudFormation outputs
+   * and/or SSM parameters, for the people and applications that use it.
+   *
+   * @default - nothing is published (or `SharedBucketProps.accessPointOutputs` for access points added through a SharedBucket)
+   */
+  readonly outputs?: ConsumerOutputs;
 
   /**
    * Deny data requests of every other principal at this access point, including same-account
@@ -104,6 +139,19 @@ export class UserAccessPoint extends Construct {
   /** What the identity may do in its folder. */
   public readonly access: Access;
 
+  /**
+   * The S3 console page of the access point, opened at the folder
+   * (`https://console.aws.amazon.com/s3/ap/ACCOUNT/NAME?region=REGION&prefix=FOLDER`). With
+   * `PER_USER_FOLDER` the folder differs per user: the link then has no `prefix`, and each user
+   * adds `&prefix=<their user name>/` (or set `consoleRootListing`).
+   *
+   * AWS documents how to open an access point in the console
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/list-object-ap.html) but not the page's
+   * URL: the form is the one the console itself uses, for the `aws` partition, and may change with
+   * the console. The identity needs `consoleAccess` to use it.
+   */
+  public readonly consoleUrl: string;
+
   constructor(scope: Construct, id: string, props: UserAccessPointProps) {
     super(scope, id);
     const kind = identityKind(props.identity);
@@ -113,6 +161,9 @@ export class UserAccessPoint extends Construct {
         ? ['prefix: required unless the identity is an IAM user whose name is known at synth time (pass the folder, e.g. "reports/")']
         : validatePrefix('prefix', prefix, { allowPerUserFolder: kind !== 'role' })),
       ...validateAccessPointName('accessPointName', props.accessPointName),
+      ...(props.consoleRootListing && !props.consoleAccess
+        ? ['consoleRootListing: only applies with consoleAccess: true (the console needs both)'] : []),
+      ...validateConsumerOutputs('outputs', props.outputs),
     ]);
 
     warnIfUnresolvedPrefix(this, 'prefix', prefix!);
@@ -135,12 +186,29 @@ export class UserAccessPoint extends Construct {
       this.accessPoint.addToResourcePolicy(exclusiveAccessStatement(this.accessPoint.accessPointArn, [this.identityArnPattern(kind)]));
       // Any IAM user of the account passes the group's principal deny: keep them in the folder.
       if (kind === 'group') {
-        folderConfinementStatements(this.accessPoint.accessPointArn, this.prefix).forEach(s => this.accessPoint.addToResourcePolicy(s));
+        folderConfinementStatements(this.accessPoint.accessPointArn, this.prefix, props.consoleRootListing ?? false)
+          .forEach(s => this.accessPoint.addToResourcePolicy(s));
       }
     }
     if (props.consoleAccess) {
       consoleParts(this.accessPoint.accessPointArn).forEach(part => grantee.grantPrincipal.addToPrincipalPolicy(toStatement(part)));
     }
+    if (props.consoleAccess && props.consoleRootListing) {
+      // Both policies, like the folder grant itself.
+      const rootListing = consoleRootListingPart(this.accessPoint.accessPointArn);
+      grantee.grantPrincipal.addToPrincipalPolicy(toStatement(rootListing));
+      this.accessPoint.addToResourcePolicy(toResourceStatement(rootListing, resourcePolicyPrincipal));
+    }
+
+    const stack = Stack.of(this);
+    this.consoleUrl = accessPointConsoleUrl(stack, this.accessPoint.accessPointName, this.prefix === PER_USER_FOLDER ? undefined : this.prefix);
+    addConsumerOutputs(this, {
+      accessPointName: this.accessPoint.accessPointName,
+      arn: this.accessPoint.accessPointArn,
+      alias: this.accessPoint.accessPointAlias,
+      folder: this.prefix,
+      consoleUrl: this.consoleUrl,
+    }, props.outputs);
   }
 
   /** The `aws:PrincipalArn` of requests the identity makes: for a group's members, any IAM user of the account. */

@@ -27,7 +27,7 @@ export function validateBucketName(prop: string, name: string | undefined): stri
 }
 
 /**
- * Access point names (aws-facts.md section 1): 3-50 characters of a-z, 0-9 and `-`, starting and
+ * Access point names (docs/aws-rules.md section 1): 3-50 characters of a-z, 0-9 and `-`, starting and
  * ending with a letter or digit, not ending with the reserved alias suffixes.
  */
 export function validateAccessPointName(prop: string, name: string | undefined): string[] {
@@ -42,7 +42,7 @@ export function validateAccessPointName(prop: string, name: string | undefined):
 }
 
 /**
- * Folder prefixes (aws-facts.md section 9): no wildcard or policy variable could widen a grant, no
+ * Folder prefixes (docs/aws-rules.md section 9): no wildcard or policy variable could widen a grant, no
  * leading `/`, not empty, at most 1,024 bytes. `PER_USER_FOLDER` is the one allowed variable.
  */
 export function validatePrefix(prop: string, prefix: string, options: { allowPerUserFolder?: boolean } = {}): string[] {

@@ -7,8 +7,10 @@ import { Construct, IConstruct } from 'constructs';
 import { Access } from './access';
 import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
+import { ConsumerOutputs } from './consumer-outputs';
 import { ActionSet, actionsFor, combineActions, endpointStatements, exclusiveAccessStatement, getAccessPointPart } from './policy';
 import { principalArn } from './principals';
+import { addConsumerOutputs, validateConsumerOutputs } from './publish-outputs';
 import { ReaderFunction } from './reader-function';
 import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
 
@@ -88,6 +90,15 @@ export interface VpcAccessPointOptions {
    * @default true
    */
   readonly exclusive?: boolean;
+
+  /**
+   * Publish the access point's ARN, alias and folder as CloudFormation outputs and/or SSM
+   * parameters, for the applications in the VPC. (No console link: the S3 console cannot use
+   * VPC-origin access points.)
+   *
+   * @default - nothing is published (or `SharedBucketProps.accessPointOutputs` for access points added through a SharedBucket)
+   */
+  readonly outputs?: ConsumerOutputs;
 }
 
 /**
@@ -181,6 +192,12 @@ export class VpcAccessPoint extends Construct {
       trackBudgets(this);
     }
     (props.consumers ?? []).forEach(consumer => this.grantAccess(consumer, this.access));
+    addConsumerOutputs(this, {
+      accessPointName: this.accessPoint.accessPointName,
+      arn: this.accessPoint.accessPointArn,
+      alias: this.accessPoint.accessPointAlias,
+      folder: this.prefix,
+    }, props.outputs);
   }
 
   /**
@@ -225,7 +242,11 @@ function accountRootArn(scope: Construct): string {
 
 /** Every problem with the VPC props, and the selected subnets. */
 function validateVpcProps(scope: IConstruct, props: VpcAccessPointProps, selection: ec2.SubnetSelection) {
-  const problems = [...validatePrefix('prefix', props.prefix), ...validateAccessPointName('accessPointName', props.accessPointName)];
+  const problems = [
+    ...validatePrefix('prefix', props.prefix),
+    ...validateAccessPointName('accessPointName', props.accessPointName),
+    ...validateConsumerOutputs('outputs', props.outputs),
+  ];
   let subnets: ec2.ISubnet[] = [];
   try {
     subnets = props.vpc.selectSubnets(selection).subnets;

@@ -1,7 +1,7 @@
 /**
  * Access matrices: every principal x action x key (or list prefix) x path x network of an app,
  * evaluated with the IAM access model (test/access-model) and compared cell by cell with an
- * EXPECTED TABLE written here in plain terms (design.md, README; aws-facts.md sections 2, 4, 5, 7).
+ * EXPECTED TABLE written here in plain terms (docs/access-levels.md, README; docs/aws-rules.md sections 2, 4, 5, 7).
  * The expectations are never read from the synthesized policies: a cell that disagrees is a bug in
  * the constructs (or in the model), and each matrix reports every disagreeing cell at once.
  */
@@ -27,11 +27,15 @@ const PREFIX_ACTIONS = new Set(['s3:ListBucket', 's3:ListBucketVersions']);
 
 /** "get": read an object or one of its versions. */
 const GET = ['s3:GetObject', 's3:GetObjectVersion'];
-/** "list": list keys. */
-const LIST = ['s3:ListBucket'];
+/**
+ * "list": list keys, and their versions. The user's intent: whoever may read a version
+ * (s3:GetObjectVersion) must be able to find its version ID, so every level that reads also lists
+ * versions, limited to the same folder as the keys (issue 11).
+ */
+const LIST = ['s3:ListBucket', 's3:ListBucketVersions'];
 /** "put": upload, including multipart uploads (UploadPart is s3:PutObject), listing their parts and aborting them. */
 const PUT = ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'];
-/** Access levels (design.md): READ = get + list; READ_WRITE = get + list + put, no delete. */
+/** Access levels (docs/access-levels.md): READ = get + list; READ_WRITE = get + list + put, no delete. */
 const READ = { object: GET, list: LIST };
 const READ_WRITE = { object: [...GET, ...PUT], list: LIST };
 type Level = typeof READ;
@@ -110,12 +114,12 @@ interface ScenarioModel {
 }
 
 /**
- * The scenario's access model (README, design.md; aws-facts.md sections 2, 4, 5):
+ * The scenario's access model (README, docs/access-levels.md; docs/aws-rules.md sections 2, 4, 5):
  *  - Bob gets, lists and puts (no delete) keys under Bob/ through his access point, from the
  *    internet. His access point is exclusive: nobody else uses it, not even an admin with s3:*.
  *  - The reader function gets and lists keys under app/ through the VPC access point, from the VPC.
  *    That access point serves its reader (and consumers) only: "every identity reaches data only
- *    through its own access point" (design.md).
+ *    through its own access point" (docs/access-levels.md).
  *  - The VPC access point takes requests only through an endpoint in its VPC (section 4); the endpoint
  *    policy is an allow-list: from the VPC only reads and lists of app/, on the VPC access point or on
  *    the bucket, get through, whoever asks.
@@ -366,7 +370,7 @@ interface CrossCell extends Target {
 /**
  * The bucket (account 123456789012) delegates to its own account's and to account 222222222222's
  * access points (AccessPointDelegation.accounts). The partner's access point grants its analyst role
- * read on partner/ (aws-facts.md section 7: the bucket policy decides bucket access; section 2: each
+ * read on partner/ (docs/aws-rules.md section 7: the bucket policy decides bucket access; section 2: each
  * leg by normal IAM logic):
  *  - the analyst reads (gets and lists) partner/ through the partner's access point; nothing else, and
  *    nothing through any other path;

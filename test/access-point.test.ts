@@ -35,27 +35,29 @@ interface GrantCase {
   readonly method: GrantMethod;
   /** Object actions as CloudFormation renders them (a single action is a string). */
   readonly objectActions?: string | string[];
-  readonly list: boolean;
+  /** List actions as CloudFormation renders them, when the grant lists. */
+  readonly list?: string | string[];
   readonly kmsActions?: string | string[];
 }
 
 // The action lists of src/perms.ts, spelled out: a change there must show up here.
+/** A level that reads lists versions too: whoever may read a version must be able to find its ID. */
+const READ_LIST = ['s3:ListBucket', 's3:ListBucketVersions'];
 const GRANTS: GrantCase[] = [
-  { method: 'grantRead', objectActions: ['s3:GetObject', 's3:GetObjectVersion'], list: true, kmsActions: 'kms:Decrypt' },
+  { method: 'grantRead', objectActions: ['s3:GetObject', 's3:GetObjectVersion'], list: READ_LIST, kmsActions: 'kms:Decrypt' },
   {
     method: 'grantWrite',
     objectActions: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'],
-    list: false,
     kmsActions: ['kms:Decrypt', 'kms:GenerateDataKey'],
   },
   {
     method: 'grantReadWrite',
     objectActions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:GetObjectVersion', 's3:ListMultipartUploadParts', 's3:PutObject'],
-    list: true,
+    list: READ_LIST,
     kmsActions: ['kms:Decrypt', 'kms:GenerateDataKey'],
   },
-  { method: 'grantDelete', objectActions: 's3:DeleteObject', list: false },
-  { method: 'grantList', list: true },
+  { method: 'grantDelete', objectActions: 's3:DeleteObject' },
+  { method: 'grantList', list: 's3:ListBucket' },
 ];
 
 /** The statements one grant writes, for an identity policy (no principal). */
@@ -64,8 +66,8 @@ function folderStatements(g: GrantCase, objectArn: unknown, listCondition: objec
   if (g.objectActions) statements.push({ Action: g.objectActions, Effect: 'Allow', Resource: objectArn });
   if (g.list) {
     statements.push(listCondition
-      ? { Action: 's3:ListBucket', Effect: 'Allow', Resource: apArn(), Condition: listCondition }
-      : { Action: 's3:ListBucket', Effect: 'Allow', Resource: apArn() });
+      ? { Action: g.list, Effect: 'Allow', Resource: apArn(), Condition: listCondition }
+      : { Action: g.list, Effect: 'Allow', Resource: apArn() });
   }
   return statements;
 }
@@ -405,7 +407,7 @@ describe('AccessPoint', () => {
                 Effect: 'Allow', Principal: principalJson, Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: apArn(NAME, '/object/bob/*'),
               }),
               Match.objectEquals({
-                Effect: 'Allow', Principal: principalJson, Action: 's3:ListBucket', Resource: apArn(), Condition: BOB_LIST_CONDITION,
+                Effect: 'Allow', Principal: principalJson, Action: READ_LIST, Resource: apArn(), Condition: BOB_LIST_CONDITION,
               }),
             ],
           },
@@ -444,12 +446,12 @@ describe('AccessPoint', () => {
 
         // THEN
         Template.fromStack(otherStack).hasResourceProperties('AWS::IAM::Policy', {
-          PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:ListBucket', Condition: BOB_LIST_CONDITION })]) },
+          PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: READ_LIST, Condition: BOB_LIST_CONDITION })]) },
         });
         Template.fromStack(stack).hasResourceProperties('AWS::S3::AccessPoint', {
           Policy: {
             Statement: Match.arrayWith([Match.objectLike({
-              Principal: { AWS: Match.anyValue() }, Action: 's3:ListBucket', Condition: BOB_LIST_CONDITION,
+              Principal: { AWS: Match.anyValue() }, Action: READ_LIST, Condition: BOB_LIST_CONDITION,
             })]),
           },
         });
@@ -526,7 +528,7 @@ describe('AccessPoint', () => {
         PolicyDocument: {
           Statement: [
             Match.objectEquals({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: `${IMPORTED_ARN}/object/bob/*` }),
-            Match.objectEquals({ Action: 's3:ListBucket', Effect: 'Allow', Resource: IMPORTED_ARN, Condition: BOB_LIST_CONDITION }),
+            Match.objectEquals({ Action: READ_LIST, Effect: 'Allow', Resource: IMPORTED_ARN, Condition: BOB_LIST_CONDITION }),
           ],
         },
       });
@@ -570,7 +572,7 @@ describe('AccessPoint', () => {
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({ Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: { 'Fn::Join': ['', [rendered, '/object/bob/*']] } }),
-            Match.objectLike({ Action: 's3:ListBucket', Resource: rendered, Condition: BOB_LIST_CONDITION }),
+            Match.objectLike({ Action: READ_LIST, Resource: rendered, Condition: BOB_LIST_CONDITION }),
           ]),
         },
       });
@@ -715,7 +717,7 @@ describe('AccessPoint', () => {
     template.hasResourceProperties('AWS::S3::AccessPoint', {
       Name: 'analytics',
       VpcConfiguration: { VpcId: 'vpc-12345678' },
-      Policy: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['reports/', 'reports/*'] } } })]) },
+      Policy: { Statement: Match.arrayWith([Match.objectLike({ Action: READ_LIST, Condition: { StringLike: { 's3:prefix': ['reports/', 'reports/*'] } } })]) },
     });
     expect(template.toJSON()).toMatchSnapshot();
   });

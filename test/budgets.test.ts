@@ -67,7 +67,7 @@ describe('budgets', () => {
       template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
         PolicyDocument: {
           Statement: Match.arrayWith([Match.objectLike({
-            Action: 's3:ListBucket',
+            Action: ['s3:ListBucket', 's3:ListBucketVersions'], // a reading level lists versions too
             Condition: { StringLike: { 's3:prefix': ['folder-0/', 'folder-0/*'] } },
           })]),
         },

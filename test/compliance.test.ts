@@ -86,7 +86,7 @@ describe('Control Tower proactive controls', () => {
                 const readerMay = principal === reader && through === appAccessPoint && network === vpc && folder === 'app/'
                   && (action === 's3:GetObject' || list);
                 // Without denyDirectAccess, an admin whose identity policy allows s3:* reaches the
-                // bucket directly (aws-facts.md section 2); from the VPC only what the endpoint
+                // bucket directly (docs/aws-rules.md section 2); from the VPC only what the endpoint
                 // policy lets through: reading app/. Never through an exclusive access point.
                 const adminMay = principal === admin && through === 'bucket'
                   && (network === 'internet' || (folder === 'app/' && (action === 's3:GetObject' || list)));

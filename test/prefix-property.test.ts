@@ -8,7 +8,7 @@ import { UserAccessPoint } from '../src';
 /*
  * Property: whatever name and prefix a user passes, a UserAccessPoint either refuses them with an
  * error naming the construct and the prop, or writes policies in which no user-supplied character
- * acts as a wildcard (aws-facts.md section 9: `*` and `?` in ARNs and StringLike widen a grant).
+ * acts as a wildcard (docs/aws-rules.md section 9: `*` and `?` in ARNs and StringLike widen a grant).
  */
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
@@ -44,7 +44,7 @@ const prefixArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('', '/', '*', 'bob', 'bob/', 'bob*', 'b?b/', '$', '{', '${', '$/{', '${aws:username}/', '${*}/', 'a/../b/', '..', 'a/..b/', 'a'.repeat(1024), 'a'.repeat(1025)) },
 );
 
-/** An independent reading of the rules (aws-facts.md sections 1 and 9, and the library's ".." rule). */
+/** An independent reading of the rules (docs/aws-rules.md sections 1 and 9, and the library's ".." rule). */
 function isValidName(name: string | undefined): boolean {
   if (name === undefined) return true;
   return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name) && name.length >= 3 && name.length <= 50 && !name.endsWith('-s3alias');

@@ -50,6 +50,8 @@ const OBJECT_ACTIONS: Record<Access, string | string[]> = {
   ],
 };
 const LISTS: Record<Access, boolean> = { READ: true, WRITE: false, READ_WRITE: true, READ_WRITE_DELETE: true };
+/** Every level that reads lists keys and their versions (whoever may read a version must find its ID). */
+const LIST_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions'];
 
 /** The allow statements of a folder grant; with `principal` for the access point policy, without for the identity's. */
 function folderStatements(access: Access, folder: string, principal?: unknown): object[] {
@@ -57,7 +59,7 @@ function folderStatements(access: Access, folder: string, principal?: unknown): 
   const statements = [withPrincipal({ Action: OBJECT_ACTIONS[access], Effect: 'Allow', Resource: apArn(`/object/${folder}*`) })];
   if (LISTS[access]) {
     statements.push(withPrincipal({
-      Action: 's3:ListBucket', Effect: 'Allow', Resource: apArn(), Condition: { StringLike: { 's3:prefix': [folder, `${folder}*`] } },
+      Action: LIST_ACTIONS, Effect: 'Allow', Resource: apArn(), Condition: { StringLike: { 's3:prefix': [folder, `${folder}*`] } },
     }));
   }
   return statements;
@@ -368,7 +370,7 @@ describe('UserAccessPoint', () => {
         PolicyDocument: {
           Statement: [
             Match.objectLike({ Resource: apArn('/object/${aws:username}/*') }),
-            Match.objectLike({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['${aws:username}/', '${aws:username}/*'] } } }),
+            Match.objectLike({ Action: LIST_ACTIONS, Condition: { StringLike: { 's3:prefix': ['${aws:username}/', '${aws:username}/*'] } } }),
           ],
         },
       });
@@ -491,7 +493,7 @@ describe('UserAccessPoint', () => {
       };
       expect(identityPolicyStatements(Template.fromStack(stack))).toEqual([
         { Action: OBJECT_ACTIONS[Access.READ_WRITE], Effect: 'Allow', Resource: objects },
-        { Action: 's3:ListBucket', Effect: 'Allow', Resource: apArn(), Condition: listCondition },
+        { Action: LIST_ACTIONS, Effect: 'Allow', Resource: apArn(), Condition: listCondition },
       ]);
     });
   });

@@ -11,6 +11,8 @@ const ENV = { account: ACCOUNT, region: 'us-east-1' };
 const NAME = 'app-vpc-access-point-test';
 const BUCKET_ARN = { 'Fn::GetAtt': ['SharedBucketE0A46A06', 'Arn'] };
 const READ_OBJECT_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'];
+/** Every level that reads lists versions too (a version ID must be found to be read). */
+const READ_LIST_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions'];
 const READ_WRITE_OBJECT_ACTIONS = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:GetObjectVersion', 's3:ListMultipartUploadParts', 's3:PutObject'];
 
 /** `arn:PARTITION:s3:us-east-1:ACCOUNT:accesspoint/NAME` plus `suffix`, as CloudFormation renders it. */
@@ -295,7 +297,7 @@ describe('VpcAccessPoint', () => {
       expect(statements.filter(s => asArray(s.Action).includes('s3:ListBucket'))).toEqual([{
         Effect: 'Allow',
         Principal: { AWS: '*' },
-        Action: 's3:ListBucket',
+        Action: READ_LIST_ACTIONS,
         Resource: [accessPointArn(), BUCKET_ARN],
         Condition: listCondition('app/'),
       }]);
@@ -320,7 +322,7 @@ describe('VpcAccessPoint', () => {
       // THEN the endpoint lets both the writes and the reader's reads and listings through
       expect(statements).toContainEqual(expect.objectContaining({ Action: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'] }));
       expect(statements).toContainEqual(expect.objectContaining({ Action: READ_OBJECT_ACTIONS }));
-      expect(statements).toContainEqual(expect.objectContaining({ Action: 's3:ListBucket', Condition: listCondition('app/') }));
+      expect(statements).toContainEqual(expect.objectContaining({ Action: READ_LIST_ACTIONS, Condition: listCondition('app/') }));
     });
 
     test('adds read statements for later grantRead calls once', () => {
@@ -330,7 +332,7 @@ describe('VpcAccessPoint', () => {
       app.grantRead(new iam.Role(stack, 'Two', { assumedBy: new iam.AccountRootPrincipal() }));
       // the write statement, then one object-read and one listing statement
       expect(endpointStatementsOf(Template.fromStack(stack)).map(s => s.Action)).toEqual([
-        ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], READ_OBJECT_ACTIONS, 's3:ListBucket',
+        ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObject'], READ_OBJECT_ACTIONS, READ_LIST_ACTIONS,
       ]);
     });
 
@@ -382,7 +384,7 @@ describe('VpcAccessPoint', () => {
       expect(statements).toEqual([
         getAccessPointStatement(),
         { Effect: 'Allow', Action: READ_OBJECT_ACTIONS, Resource: accessPointArn(NAME, '/object/app/*') },
-        { Effect: 'Allow', Action: 's3:ListBucket', Resource: accessPointArn(), Condition: listCondition('app/') },
+        { Effect: 'Allow', Action: READ_LIST_ACTIONS, Resource: accessPointArn(), Condition: listCondition('app/') },
       ]);
     });
 
@@ -471,7 +473,7 @@ describe('VpcAccessPoint', () => {
       expect(roleStatements(Template.fromStack(stack), 'Consumer')).toEqual([
         getAccessPointStatement(),
         { Effect: 'Allow', Action: READ_WRITE_OBJECT_ACTIONS, Resource: accessPointArn(NAME, '/object/app/*') },
-        { Effect: 'Allow', Action: 's3:ListBucket', Resource: accessPointArn(), Condition: listCondition('app/') },
+        { Effect: 'Allow', Action: READ_LIST_ACTIONS, Resource: accessPointArn(), Condition: listCondition('app/') },
       ]);
     });
 
@@ -486,7 +488,7 @@ describe('VpcAccessPoint', () => {
       expect(roleStatements(Template.fromStack(stack), 'ConsumerServiceRole')).toEqual([
         getAccessPointStatement(),
         { Effect: 'Allow', Action: READ_OBJECT_ACTIONS, Resource: accessPointArn(NAME, '/object/app/*') },
-        { Effect: 'Allow', Action: 's3:ListBucket', Resource: accessPointArn(), Condition: listCondition('app/') },
+        { Effect: 'Allow', Action: READ_LIST_ACTIONS, Resource: accessPointArn(), Condition: listCondition('app/') },
       ]);
     });
 
@@ -511,7 +513,7 @@ describe('VpcAccessPoint', () => {
       expect(roleStatements(Template.fromStack(stack), 'Later')).toEqual([
         getAccessPointStatement(),
         { Effect: 'Allow', Action: READ_OBJECT_ACTIONS, Resource: accessPointArn(NAME, '/object/app/*') },
-        { Effect: 'Allow', Action: 's3:ListBucket', Resource: accessPointArn(), Condition: listCondition('app/') },
+        { Effect: 'Allow', Action: READ_LIST_ACTIONS, Resource: accessPointArn(), Condition: listCondition('app/') },
       ]);
     });
   });

@@ -1,7 +1,7 @@
 /**
  * TEST-ONLY access model, part 3: decide one S3 request against a world.
  *
- * Implements aws-facts.md sections 2 and 4 on top of @cloud-copilot/iam-simulate (AGPL; used only
+ * Implements docs/aws-rules.md sections 2 and 4 on top of @cloud-copilot/iam-simulate (AGPL; used only
  * under test/, never from src/), which evaluates ONE resource policy per call and knows nothing
  * about access points. So a request is split into legs, each one `runSimulation` call:
  *
@@ -137,7 +137,7 @@ export async function evaluate(world: World, request: AccessRequest, options: Ev
     }
   }
 
-  // 0. Network origin (aws-facts.md section 4): decided before any policy.
+  // 0. Network origin (docs/aws-rules.md section 4): decided before any policy.
   if (ap && ap.networkOrigin === 'VPC' && (!endpoint || endpoint.vpcId !== ap.vpcId)) {
     const from = endpoint ? `VPC ${endpoint.vpcId} through ${endpoint.id}` : 'the internet';
     return {
@@ -198,7 +198,7 @@ export async function evaluate(world: World, request: AccessRequest, options: Ev
   const alias: (d: PolicyDocument) => PolicyDocument = options.aliasAccessPointKeys === false
     ? (d) => d
     : (d) => aliasPolicy(d, accessPointKeyAliaser);
-  // aws-facts.md section 7: through an access point of another account than the bucket's, "all bucket
+  // docs/aws-rules.md section 7: through an access point of another account than the bucket's, "all bucket
   // access is controlled by the bucket policy" (S3 user guide, cross-account access points). The
   // caller's identity policies were decided in the access-point leg; across accounts IAM logic would
   // also demand an identity Allow on the bucket ARN, which AWS does not ask for here. So the bucket leg

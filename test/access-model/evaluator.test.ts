@@ -1,6 +1,6 @@
 /**
  * Proves the access-model harness on small HAND-WRITTEN templates (CloudFormation JSON as CDK
- * synthesizes it; no constructs from src/). AWS semantics: aws-facts.md sections 2, 4, 5, 6, 7.
+ * synthesizes it; no constructs from src/). AWS semantics: docs/aws-rules.md sections 2, 4, 5, 6, 7.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
@@ -293,7 +293,7 @@ describe('world: template -> world', () => {
   });
 });
 
-describe('evaluate: access points (aws-facts.md section 2)', () => {
+describe('evaluate: access points (docs/aws-rules.md section 2)', () => {
   const w = world();
 
   test('a user is allowed in their own folder through their access point', async () => {
@@ -365,7 +365,7 @@ describe('evaluate: access points (aws-facts.md section 2)', () => {
   });
 });
 
-describe('evaluate: VPC-origin access points and endpoint policies (aws-facts.md section 4)', () => {
+describe('evaluate: VPC-origin access points and endpoint policies (docs/aws-rules.md section 4)', () => {
   const w = world();
 
   test('a VPC-origin access point rejects requests that do not come through an endpoint in its VPC', async () => {
@@ -508,7 +508,7 @@ describe('evaluate: access point condition keys in the bucket leg (the aliasing 
   });
 });
 
-describe('evaluate: SSE-KMS (aws-facts.md section 6)', () => {
+describe('evaluate: SSE-KMS (docs/aws-rules.md section 6)', () => {
   const t: TemplateJson = {
     Resources: {
       Key: {
@@ -659,7 +659,7 @@ describe('harness extensions for matrices', () => {
     expect(() => mergeWorlds(world(), buildWorld(bucketTemplate(), { region: 'eu-west-1' }))).toThrow(/cannot merge worlds of aws\/us-east-1 and aws\/eu-west-1/);
   });
 
-  test('cross-account access point (aws-facts.md section 7): the bucket policy alone decides the bucket leg', async () => {
+  test('cross-account access point (docs/aws-rules.md section 7): the bucket policy alone decides the bucket leg', async () => {
     const d = await expectCell(crossWorld([PARTNER_ACCT]), read, true);
     expect(d.legs.map((l) => [l.leg, l.resourceAccount, l.result])).toEqual([['access-point', PARTNER_ACCT, 'Allowed'], ['bucket', ACCT, 'Allowed']]);
     expect(d.legs[1].sids).toEqual(['BucketPolicyDecides', 'DelegateToAccessPoints']);

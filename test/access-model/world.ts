@@ -194,7 +194,7 @@ export function assertNoNotPrincipal(doc: PolicyDocument, where: string): void {
       throw new Error(
         `${where}: Statement[${i}]${st.Sid ? ` (Sid ${st.Sid})` : ''} uses NotPrincipal. The access model refuses it: `
         + 'iam-simulate does not model the rule that a Deny with NotPrincipal must also list every assumed-role session ARN '
-        + '(aws-facts.md section 2). Use Principal "*" with an ArnNotEquals aws:PrincipalArn condition instead.',
+        + '(docs/aws-rules.md section 2). Use Principal "*" with an ArnNotEquals aws:PrincipalArn condition instead.',
       );
     }
   }
