@@ -63,8 +63,10 @@ interface Level {
 }
 const GET = ['s3:GetObject', 's3:GetObjectVersion'];
 const PUT = ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'];
-const READ: Level = { object: GET, list: ['s3:ListBucket'] };
-const READ_WRITE_DELETE: Level = { object: [...GET, ...PUT, 's3:DeleteObject'], list: ['s3:ListBucket'] };
+/** Whoever may read a version must find its ID: every level that reads lists versions too (docs/access-levels.md). */
+const LIST = ['s3:ListBucket', 's3:ListBucketVersions'];
+const READ: Level = { object: GET, list: LIST };
+const READ_WRITE_DELETE: Level = { object: [...GET, ...PUT, 's3:DeleteObject'], list: LIST };
 
 /** An object action on a key, or a listing with an optional prefix. */
 interface Target {

@@ -56,7 +56,7 @@ describe('grantFolders', () => {
     expect(statements).toHaveLength(3);
     expect(statements).toEqual([
       { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: NORMALIZED.map(f => apArn(`/object/${f}*`)) },
-      { Action: 's3:ListBucket', Effect: 'Allow', Resource: apArn(), Condition: { StringLike: { 's3:prefix': NORMALIZED.flatMap(f => [f, `${f}*`]) } } },
+      { Action: ['s3:ListBucket', 's3:ListBucketVersions'], Effect: 'Allow', Resource: apArn(), Condition: { StringLike: { 's3:prefix': NORMALIZED.flatMap(f => [f, `${f}*`]) } } },
       { Action: 'kms:Decrypt', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SharedBucketKey/), 'Arn'] } },
     ]);
 

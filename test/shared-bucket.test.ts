@@ -307,7 +307,7 @@ describe('SharedBucket', () => {
         Sid: 'DelegateToPartnerAccessPoints',
         Effect: 'Allow',
         Principal: { AWS: '*' },
-        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListBucketVersions'],
         Resource: expect.any(Array),
         Condition: partner,
       });
@@ -315,7 +315,7 @@ describe('SharedBucket', () => {
         Sid: 'DenyPartnerAccessPointsBeyondAccess',
         Effect: 'Deny',
         Principal: { AWS: '*' },
-        NotAction: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        NotAction: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListBucketVersions'],
         Resource: expect.any(Array),
         Condition: partner,
       });
@@ -325,7 +325,7 @@ describe('SharedBucket', () => {
       const { template } = synth({ delegation: AccessPointDelegation.accounts(['111122223333'], { access: Access.READ_WRITE_DELETE }) });
       const partner = bucketPolicyStatements(template).find(s => s.Sid === 'DelegateToPartnerAccessPoints');
       expect(partner.Action).toEqual([
-        's3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListMultipartUploadParts', 's3:PutObject',
+        's3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:ListBucketVersions', 's3:ListMultipartUploadParts', 's3:PutObject',
       ]);
       // what they must never reach is proven by evaluation in test/attacker-matrix.test.ts
       expect(partner.Action.filter((a: string) => /DeleteObjectVersion|Retention|LegalHold|\*/.test(a))).toEqual([]);
