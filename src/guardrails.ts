@@ -139,10 +139,10 @@ export class AccessPointGuardrails extends Construct {
       validate: () => {
         this.warnIfNotLiteral();
         return [
-        ...checkPolicySize(this, 'the service control policy', this.serviceControlPolicy.toJSON(), ORGANIZATION_POLICY_MAX_CHARS,
-          'list fewer administrators (a role path pattern in an ArnPrincipal covers many roles)'),
-        ...checkPolicySize(this, 'the resource control policy', this.resourceControlPolicy.toJSON(), ORGANIZATION_POLICY_MAX_CHARS,
-          'list fewer administrators and directAccessPrincipals (a role path pattern in an ArnPrincipal covers many roles)'),
+          ...checkPolicySize(this, 'the service control policy', this.serviceControlPolicy.toJSON(), ORGANIZATION_POLICY_MAX_CHARS,
+            'list fewer administrators (a role path pattern in an ArnPrincipal covers many roles)'),
+          ...checkPolicySize(this, 'the resource control policy', this.resourceControlPolicy.toJSON(), ORGANIZATION_POLICY_MAX_CHARS,
+            'list fewer administrators and directAccessPrincipals (a role path pattern in an ArnPrincipal covers many roles)'),
         ];
       },
     });

@@ -69,7 +69,7 @@ function variant(pattern: string | undefined): Variant {
     tenantTag: 'tenant',
   });
   const assembly = app.synth();
-  const read = (kind: string) => JSON.parse(fs.readFileSync(path.join(assembly.directory, `${guardrails.assemblyFileName}.${kind}.json`), 'utf8'));
+  const document = (kind: string) => JSON.parse(fs.readFileSync(path.join(assembly.directory, `${guardrails.assemblyFileName}.${kind}.json`), 'utf8'));
   const base = buildWorld(Template.fromStack(stack).toJSON(), {
     account: ACCOUNT,
     region: REGION,
@@ -92,8 +92,8 @@ function variant(pattern: string | undefined): Variant {
       attackerAccessPoint('partner-ap', apArn('partner-ap', PARTNER), PARTNER),
     ]),
   };
-  const scp = read('scp');
-  const rcp = read('rcp');
+  const scp = document('scp');
+  const rcp = document('rcp');
   return { world, scp, rcp, org: { accounts: [ACCOUNT, OTHER_ORG_ACCOUNT], scps: [scp], rcps: [rcp] } };
 }
 
@@ -102,8 +102,8 @@ const ACCOUNT_WIDE = variant(undefined);
 
 // ---- data requests ------------------------------------------------------------------------------------
 
-function read(principal: string, path: AccessRequest['path'], action = 's3:GetObject', key = 'bob/report.csv'): AccessRequest {
-  return { principal, action, key, path, network: 'internet' };
+function read(principal: string, requestPath: AccessRequest['path'], action = 's3:GetObject', key = 'bob/report.csv'): AccessRequest {
+  return { principal, action, key, path: requestPath, network: 'internet' };
 }
 
 interface DataCell {
@@ -170,7 +170,10 @@ describe('RCP: data only through trusted access points', () => {
 
   test('AWS services are never stopped by the RCP (aws:PrincipalIsAWSService)', async () => {
     const result = await simulate({
-      principal: 's3.amazonaws.com', action: 's3:PutObject', resource: `${BUCKET_ARN}/inventory/data.csv`, resourceAccount: ACCOUNT,
+      principal: 's3.amazonaws.com',
+      action: 's3:PutObject',
+      resource: `${BUCKET_ARN}/inventory/data.csv`,
+      resourceAccount: ACCOUNT,
       context: { 'aws:PrincipalIsAWSService': 'true', 'aws:SourceAccount': ACCOUNT, 'aws:SecureTransport': 'true' },
       identity: [],
       resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 's3:PutObject', Resource: `${BUCKET_ARN}/*` }] },
@@ -179,9 +182,13 @@ describe('RCP: data only through trusted access points', () => {
     expect(result).toBe('Allowed');
     // The same request as an IAM role is denied: the exemption is for service principals only.
     expect(await simulate({
-      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/s`, action: 's3:PutObject', resource: `${BUCKET_ARN}/inventory/data.csv`, resourceAccount: ACCOUNT,
+      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/s`,
+      action: 's3:PutObject',
+      resource: `${BUCKET_ARN}/inventory/data.csv`,
+      resourceAccount: ACCOUNT,
       context: { 'aws:PrincipalArn': ADMIN, 'aws:PrincipalIsAWSService': 'false', 'aws:SecureTransport': 'true' },
-      identity: [ADMIN_POLICY], rcps: [NAMED.rcp],
+      identity: [ADMIN_POLICY],
+      rcps: [NAMED.rcp],
     })).toBe('ExplicitlyDenied');
   });
 });
@@ -241,7 +248,10 @@ async function simulateWithReasons(input: SimulateInput): Promise<Outcome> {
 /** The bucket leg of a request through an access point that is not in the world (e.g. an MRAP), with and without the RCP. */
 async function bucketLeg(v: Variant, principal: string, apContext: Record<string, string>): Promise<{ without: string; with: string }> {
   const base = {
-    principal: requestPrincipal(principal), action: 's3:GetObject', resource: `${BUCKET_ARN}/bob/report.csv`, resourceAccount: ACCOUNT,
+    principal: requestPrincipal(principal),
+    action: 's3:GetObject',
+    resource: `${BUCKET_ARN}/bob/report.csv`,
+    resourceAccount: ACCOUNT,
     context: { ...identityContext(principal), ...aliasKeys(apContext) },
     identity: [ADMIN_POLICY],
     resourcePolicy: aliasPolicyKeys(v.world.buckets.get(BUCKET)!.policy!),
@@ -319,7 +329,9 @@ async function checkManagement(v: Variant, cells: ManagementCell[]): Promise<str
 }
 
 /** The same management request by the attacker (denied with the guardrails) and by the deploy role (still allowed). */
-function attackAndDeploy(name: string, closedBy: string, action: string, resource: string, context?: Record<string, string | string[]>): ManagementCell[] {
+function attackAndDeploy(
+  name: string, closedBy: string, action: string, resource: string, context?: Record<string, string | string[]>,
+): ManagementCell[] {
   return [
     { name: `admin: ${name}`, principal: ADMIN, action, resource, context, withoutGuardrails: true, withGuardrails: false, closedBy },
     { name: `deploy role: ${name}`, principal: DEPLOY, action, resource, context, withoutGuardrails: true, withGuardrails: true },
