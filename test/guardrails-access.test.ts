@@ -162,10 +162,12 @@ describe('RCP: data only through trusted access points', () => {
     expect(await checkData(ACCOUNT_WIDE, cells)).toEqual([]);
   });
 
-  test('a Multi-Region Access Point over the bucket is not trusted by a name pattern', async () => {
+  test('a Multi-Region Access Point over the bucket is not trusted by a name pattern (with account delegation, only the SCP closes it)', async () => {
     // The bucket leg of a request through an MRAP: its ARN has no Region and an alias, never `tenant-*`.
-    const rcpOnly = await bucketLeg(NAMED, ADMIN, { 's3:DataAccessPointArn': MRAP_ARN, 's3:DataAccessPointAccount': ACCOUNT });
-    expect(rcpOnly).toEqual({ without: 'Allowed', with: 'ExplicitlyDenied' });
+    const mrapContext = { 's3:DataAccessPointArn': MRAP_ARN, 's3:DataAccessPointAccount': ACCOUNT };
+    expect(await bucketLeg(NAMED, ADMIN, mrapContext)).toEqual({ without: 'Allowed', with: 'ExplicitlyDenied' });
+    // With account delegation the MRAP is the account's own and passes the RCP: only the SCP (no MRAP creation) closes it.
+    expect(await bucketLeg(ACCOUNT_WIDE, ADMIN, mrapContext)).toEqual({ without: 'Allowed', with: 'Allowed' });
   });
 
   test('AWS services are never stopped by the RCP (aws:PrincipalIsAWSService)', async () => {
@@ -398,5 +400,28 @@ describe('SCP: only administrators manage what the design trusts', () => {
     ].map(([action, resource]) => ({ name: `deploy: ${action}`, principal: DEPLOY, action, resource, context: action === 'iam:CreateRole' ? tagKeys('tenant') : undefined, withoutGuardrails: true, withGuardrails: true }));
     expect(await checkManagement(NAMED, cells)).toEqual([]);
     expect(await checkManagement(ACCOUNT_WIDE, cells)).toEqual([]);
+  });
+});
+
+describe('the access model\'s organizationPolicies', () => {
+  const DENY_ALL: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] };
+  const DENY_ALL_RCP: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' }] };
+  const request = read(ADMIN, 'bucket');
+
+  test('SCPs apply to principals of member accounts only', async () => {
+    expect((await evaluate(NAMED.world, request, { organizationPolicies: { accounts: [ACCOUNT], scps: [DENY_ALL] } })).allowed).toBe(false);
+    const otherAccountOnly = { accounts: [OTHER_ORG_ACCOUNT], scps: [DENY_ALL] };
+    expect((await evaluate(NAMED.world, request, { organizationPolicies: otherAccountOnly })).allowed).toBe(true);
+  });
+
+  test('RCPs apply to resources of member accounts only', async () => {
+    expect((await evaluate(NAMED.world, request, { organizationPolicies: { accounts: [ACCOUNT], rcps: [DENY_ALL_RCP] } })).allowed).toBe(false);
+    const otherAccountOnly = { accounts: [OTHER_ORG_ACCOUNT], rcps: [DENY_ALL_RCP] };
+    expect((await evaluate(NAMED.world, request, { organizationPolicies: otherAccountOnly })).allowed).toBe(true);
+  });
+
+  test('an SCP of Deny statements leaves other actions allowed (the harness adds FullAWSAccess, as AWS attaches it everywhere)', async () => {
+    const denyList: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 's3:ListBucket', Resource: '*' }] };
+    expect((await evaluate(NAMED.world, request, { organizationPolicies: { scps: [denyList] } })).allowed).toBe(true);
   });
 });
