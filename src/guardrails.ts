@@ -50,8 +50,8 @@ export interface AccessPointGuardrailsProps {
 
   /**
    * Other accounts whose access points are trusted (as with `AccessPointDelegation.accounts(...)`).
-   * Cannot be combined with `accessPointNamePattern`. The SCP cannot protect those accounts'
-   * access points unless it is attached to them too.
+   * Cannot be combined with `accessPointNamePattern`. The SCP names the bucket's account only: who
+   * may create or change access points in those accounts is up to their owners.
    *
    * @default - only the bucket's account
    */
