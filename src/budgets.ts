@@ -18,6 +18,9 @@ export const INLINE_POLICY_MAX_CHARS = { user: 2_048, group: 5_120 };
 /** One customer managed policy. */
 export const MANAGED_POLICY_MAX_CHARS = 6_144;
 
+/** Service control policies and resource control policies: 5,120 characters each (AWS Organizations quotas). */
+export const ORGANIZATION_POLICY_MAX_CHARS = 5_120;
+
 /** Resources in one CloudFormation stack. */
 export const STACK_MAX_RESOURCES = 500;
 

@@ -8,3 +8,4 @@ export * from './reader-function';
 export * from './identity-policy';
 export * from './access-point-deployment';
 export * from './consumer-outputs';
+export * from './guardrails';

@@ -79,6 +79,23 @@ export interface EvaluateOptions {
    * could deny explicitly. For large matrices; re-evaluate a disagreeing cell in full to report it.
    */
   readonly stopAtFirstDenial?: boolean;
+
+  /**
+   * AWS Organizations policies in force (default: none). SCPs apply to principals of the
+   * organization's accounts, RCPs to resources of those accounts, in every leg; in the bucket leg
+   * their access point keys are aliased like the other policies'.
+   */
+  readonly organizationPolicies?: OrganizationPolicies;
+}
+
+/** Organization policies for `EvaluateOptions.organizationPolicies` (one level: the accounts' own). */
+export interface OrganizationPolicies {
+  /** The organization's member accounts; default: the world's account. */
+  readonly accounts?: readonly string[];
+  /** Service control policies (the `FullAWSAccess` SCP every level has is added). */
+  readonly scps?: readonly PolicyDocument[];
+  /** Resource control policies (iam-simulate adds `RCPFullAWSAccess` itself). */
+  readonly rcps?: readonly PolicyDocument[];
 }
 
 export type LegName = 'access-point' | 'bucket' | 'kms';
@@ -220,6 +237,18 @@ export async function evaluate(world: World, request: AccessRequest, options: Ev
       : aliasContext({ ...s3Context, ...apContext }, accessPointKeyAliaser),
   });
   if (request.encrypted) legs.push(...kmsLegs(world, request, principal, simPrincipal, bucket, identityContext));
+  if (options.organizationPolicies) {
+    const org = options.organizationPolicies;
+    const members = new Set(org.accounts ?? [world.account]);
+    legs.forEach((spec, i) => {
+      const aliasOrg = spec.leg === 'bucket' ? alias : (d: PolicyDocument) => d;
+      legs[i] = {
+        ...spec,
+        scps: members.has(principal.account) ? (org.scps ?? []).map(aliasOrg) : [],
+        rcps: members.has(spec.resourceAccount) ? (org.rcps ?? []).map(aliasOrg) : [],
+      };
+    });
+  }
 
   const results: LegResult[] = [];
   for (const spec of legs) {
@@ -356,7 +385,16 @@ interface LegSpec {
   readonly resourcePolicy: { readonly label: string; readonly doc?: PolicyDocument };
   readonly endpoint?: { readonly label: string; readonly doc: PolicyDocument };
   readonly context: Record<string, string | string[]>;
+  /** Organization policies that apply to this leg (see EvaluateOptions.organizationPolicies). */
+  readonly scps?: readonly PolicyDocument[];
+  readonly rcps?: readonly PolicyDocument[];
 }
+
+/** The SCP AWS attaches to every root, OU and account: without it a level allows nothing. */
+export const FULL_AWS_ACCESS_SCP: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
 
 function kmsLegs(
   world: World, request: AccessRequest, principal: PrincipalInfo, simPrincipal: string, bucket: BucketInfo, identityContext: Record<string, string>,
@@ -436,10 +474,12 @@ function findBucket(world: World, name: string | undefined, ap: AccessPointInfo 
 
 // ---- simulation with caches ------------------------------------------------------------------------
 
-type PolicyKind = 'identity' | 'resource' | 'endpoint';
+type PolicyKind = 'identity' | 'resource' | 'endpoint' | 'scp' | 'rcp';
 
 /** Documents that iam-simulate has already validated, per policy kind, wrapped so it skips re-validation. */
-const validated: Record<PolicyKind, WeakMap<object, object>> = { identity: new WeakMap(), resource: new WeakMap(), endpoint: new WeakMap() };
+const validated: Record<PolicyKind, WeakMap<object, object>> = {
+  identity: new WeakMap(), resource: new WeakMap(), endpoint: new WeakMap(), scp: new WeakMap(), rcp: new WeakMap(),
+};
 const docIds = new WeakMap<object, number>();
 const docIdsByContent = new Map<string, number>();
 let nextDocId = 1;
@@ -484,6 +524,7 @@ async function simulateLeg(spec: LegSpec): Promise<LegResult> {
     spec.resourcePolicy.label, docId(spec.resourcePolicy.doc),
     spec.endpoint?.label, docId(spec.endpoint?.doc),
     Object.entries(spec.context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    (spec.scps ?? []).map(docId), (spec.rcps ?? []).map(docId),
   ]);
   const hit = cache.get(cacheKey);
   if (hit) return hit;
@@ -496,8 +537,14 @@ async function simulateLeg(spec: LegSpec): Promise<LegResult> {
       contextVariables: spec.context,
     },
     identityPolicies: spec.identity.map((p) => ({ name: p.name, policy: forSimulation(p.doc, 'identity') })),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
+    serviceControlPolicies: spec.scps?.length ? [{
+      orgIdentifier: 'member-account',
+      policies: [FULL_AWS_ACCESS_SCP, ...spec.scps].map((doc, i) => ({ name: i === 0 ? 'FullAWSAccess' : `scp-${i}`, policy: forSimulation(doc, 'scp') })),
+    }] : [],
+    resourceControlPolicies: spec.rcps?.length ? [{
+      orgIdentifier: 'member-account',
+      policies: spec.rcps.map((doc, i) => ({ name: `rcp-${i + 1}`, policy: forSimulation(doc, 'rcp') })),
+    }] : [],
     resourcePolicy: spec.resourcePolicy.doc ? forSimulation(spec.resourcePolicy.doc, 'resource') : undefined,
     vpcEndpointPolicies: spec.endpoint ? [{ name: spec.endpoint.label, policy: forSimulation(spec.endpoint.doc, 'endpoint') }] : undefined,
   };
@@ -519,6 +566,8 @@ async function simulateLeg(spec: LegSpec): Promise<LegResult> {
   spec.identity.forEach((p) => markValidated(p.doc, 'identity'));
   markValidated(spec.resourcePolicy.doc, 'resource');
   markValidated(spec.endpoint?.doc, 'endpoint');
+  [FULL_AWS_ACCESS_SCP, ...spec.scps ?? []].forEach((doc) => markValidated(doc, 'scp'));
+  (spec.rcps ?? []).forEach((doc) => markValidated(doc, 'rcp'));
 
   const analysis = response.result.analysis;
   const result = analysis.result;
@@ -575,7 +624,7 @@ function policyLabel(type: string, spec: LegSpec, identifier?: string): string {
     case 'identity': return identifier ? `identity policy ${identifier}` : 'identity policies';
     case 'resource': return spec.resourcePolicy.doc ? spec.resourcePolicy.label : `(no ${spec.resourcePolicy.label.replace(/ \(.*$/, '')})`;
     case 'vpce': return spec.endpoint?.label ?? 'endpoint policy';
-    default: return type;
+    default: return identifier ? `${type} ${identifier}` : type;
   }
 }
 
