@@ -4,5 +4,4 @@ export * from './shared-bucket';
 export * from './access-point';
 export * from './user-access-point';
 export * from './vpc-access-point';
-export * from './reader-function';
 export * from './identity-policy';

@@ -268,7 +268,7 @@ describe('UserAccessPoint', () => {
 
       // THEN
       Template.fromStack(stack).hasResourceProperties('AWS::S3::AccessPoint', {
-        Policy: { Statement: Match.arrayWith([Match.objectEquals(denyStatement('ArnNotEquals', stack.resolve(bob.userArn)))]) },
+        Policy: { Statement: Match.arrayWith([Match.objectEquals(denyStatement('ArnNotLike', stack.resolve(bob.userArn)))]) },
       });
     });
 
@@ -288,7 +288,7 @@ describe('UserAccessPoint', () => {
       const { stack, shared, role } = setup();
       shared.addUserAccessPoint('RoleAccess', { identity: role, prefix: 'jobs/', accessPointName: NAME });
       Template.fromStack(stack).hasResourceProperties('AWS::S3::AccessPoint', {
-        Policy: { Statement: Match.arrayWith([Match.objectEquals(denyStatement('ArnNotEquals', stack.resolve(role.roleArn)))]) },
+        Policy: { Statement: Match.arrayWith([Match.objectEquals(denyStatement('ArnNotLike', stack.resolve(role.roleArn)))]) },
       });
     });
 
