@@ -1,10 +1,11 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Access, NetworkOrigin, SharedBucket, SharedBucketEncryption, SharedBucketProps, VpcAccessPoint, VpcAccessPointProps } from '../src';
 import { errorOf } from './helpers';
+import { FOLDER_PARAMETER_PATTERN } from '../src/validation';
 
 const ACCOUNT = '123456789012';
 const ENV = { account: ACCOUNT, region: 'us-east-1' };
@@ -724,6 +725,24 @@ describe('VpcAccessPoint', () => {
         VpcConfig: Match.objectLike({
           SubnetIds: [{ Ref: Match.stringLikeRegexp('^VpcegressSubnet1Subnet') }, { Ref: Match.stringLikeRegexp('^VpcegressSubnet2Subnet') }],
         }),
+      });
+    });
+
+    test('warns about a token prefix unless it is a CfnParameter restricted to folder names', () => {
+      // GIVEN
+      const { stack, shared, vpc } = given();
+      const loose = new CfnParameter(stack, 'LooseFolder').valueAsString;
+      const folder = new CfnParameter(stack, 'SafeFolder', { allowedPattern: FOLDER_PARAMETER_PATTERN }).valueAsString;
+      // WHEN
+      new VpcAccessPoint(stack, 'Loose', { bucket: shared.bucket, vpc, prefix: loose, accessPointName: 'loose-ap' });
+      new VpcAccessPoint(stack, 'Folder', { bucket: shared.bucket, vpc, prefix: folder, accessPointName: 'folder-ap' });
+      // THEN
+      const annotations = Annotations.fromStack(stack);
+      annotations.hasWarning('/Stack/Loose', Match.stringLikeRegexp('cdk-shared-bucket:unresolvedPrefix'));
+      annotations.hasNoWarning('/Stack/Folder', Match.stringLikeRegexp('cdk-shared-bucket:unresolvedPrefix'));
+      // The reader gets the folder with one "/" appended at deploy time.
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ PREFIX: { 'Fn::Join': ['', [{ Ref: 'SafeFolder' }, '/']] } }) },
       });
     });
 
