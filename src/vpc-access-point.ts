@@ -19,7 +19,11 @@ export interface VpcAccessPointOptions {
   /** The only VPC the access point accepts requests from. */
   readonly vpc: ec2.IVpc;
 
-  /** The folder the VPC's consumers may use (a `/` is appended when missing). */
+  /**
+   * The folder the VPC's consumers may use (a `/` is appended when missing). A `CfnParameter`
+   * must hold the folder name without a trailing `/`; without an `allowedPattern` such as
+   * `^[^*?$/]+(/[^*?$/]+)*$` (or `allowedValues`) that ensures it, the construct warns.
+   */
   readonly prefix: string;
 
   /**

@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, CfnParameter, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -148,6 +149,33 @@ function accessPointsAndAdoption(app: App): void {
   partnerAp.grantReadWrite(new iam.Role(partner, 'PartnerRole', { assumedBy: new iam.AccountRootPrincipal() }), 'partner/');
 }
 
+/** The other bucket options: a given key and log bucket, no versioning, no EventBridge; a VPC-origin L2; a shard. */
+function otherOptions(app: App): void {
+  const stack = new LintStack(app, 'LintOtherOptions');
+  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const logs = new s3.Bucket(stack, 'Logs', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  });
+  const shared = new SharedBucket(stack, 'Shared', {
+    encryptionKey: key,
+    versioned: false,
+    eventBridgeEnabled: false,
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    serverAccessLogsBucket: logs,
+    serverAccessLogsPrefix: 'shared/',
+  });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const internal = new AccessPoint(stack, 'Internal', { bucket: shared.bucket, vpc, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
+  internal.grantReadWrite(new iam.Role(stack, 'Batch', { assumedBy: new iam.ServicePrincipal('batch.amazonaws.com') }), 'batch/');
+
+  const shard = new LintStack(app, 'LintShard');
+  const role = iam.Role.fromRoleArn(shard, 'TenantRole', `arn:aws:iam::${ACCOUNT}:role/tenant-7`);
+  new UserAccessPoint(shard, 'Tenant7', { bucket: shared.bucket, identity: role, prefix: 'tenant-7/' });
+}
+
 /** Synthesize every lint stack and the example app into `dir`; the template files. */
 function synthesizeAll(dir: string): string[] {
   const app = new App({ outdir: dir });
@@ -156,6 +184,7 @@ function synthesizeAll(dir: string): string[] {
   bucketAndUsers(app);
   vpcAccessPoints(app);
   accessPointsAndAdoption(app);
+  otherOptions(app);
   const assembly = app.synth();
   return assembly.stacks.map(stack => path.join(dir, stack.templateFile));
 }
@@ -191,7 +220,8 @@ describe('cfn-lint', () => {
 
   test('lints the example app and the stacks that use every option', () => {
     expect(templates).toEqual([
-      'LintAdopted.template.json', 'LintBucketAndUsers.template.json', 'LintPartner.template.json', 'LintVpc.template.json',
+      'LintAdopted.template.json', 'LintBucketAndUsers.template.json', 'LintOtherOptions.template.json', 'LintPartner.template.json',
+      'LintShard.template.json', 'LintVpc.template.json',
       'SharedBucketScenario.template.json', 'SharedBucketScenarioStrict.template.json',
     ]);
   });
