@@ -238,7 +238,9 @@ export class VpcAccessPoint extends Construct {
 
 /**
  * The reader's defaults: Lambda's own (3 seconds, 128 MB) time out while streaming one large
- * object. Limits: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ * object, and hashing is CPU-bound while Lambda allots CPU in proportion to memory
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html). Limits:
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
  */
 const READER_DEFAULT_TIMEOUT = Duration.minutes(5);
 const READER_DEFAULT_MEMORY_MB = 1024;
