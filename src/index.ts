@@ -4,7 +4,6 @@ export * from './shared-bucket';
 export * from './access-point';
 export * from './user-access-point';
 export * from './vpc-access-point';
-export * from './reader-function';
 export * from './identity-policy';
 export * from './access-point-deployment';
 export * from './consumer-outputs';

@@ -279,14 +279,16 @@ export function denyDirectAccessStatement(bucketArn: string, delegation: Delegat
  * keep working. Only data actions, so the access point stays manageable.
  */
 export function exclusiveAccessStatement(accessPointArn: string, allowedPrincipalArns: string[]): iam.PolicyStatement {
-  const operator = allowedPrincipalArns.some(arn => arn.includes('*')) ? 'ArnNotLike' : 'ArnNotEquals';
   return new iam.PolicyStatement({
     sid: 'DenyOtherPrincipals',
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
     actions: [...DATA_ACTIONS, ...ACCESS_POINT_BUCKET_READS].sort(),
     resources: [accessPointArn, accessPointObjectArn(accessPointArn, '*')],
-    conditions: { [operator]: { 'aws:PrincipalArn': allowedPrincipalArns } },
+    // Always ArnNotLike: the list may be a Lazy whose entries cannot be seen here, and IAM matches
+    // ArnEquals and ArnLike alike, wildcards included, so one operator fits every list
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
+    conditions: { ArnNotLike: { 'aws:PrincipalArn': allowedPrincipalArns } },
   });
 }
 

@@ -7,7 +7,8 @@ import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
 import { accessPointConsoleUrl } from './console-url';
 import { ConsumerOutputs } from './consumer-outputs';
-import { IdentityPolicy, identityGrantee } from './identity-policy';
+import { identityGrantee } from './identity-grantee';
+import { IdentityPolicy } from './identity-policy';
 import {
   actionsFor,
   consoleParts,
@@ -31,7 +32,9 @@ export interface UserAccessPointOptions {
   /**
    * The folder the identity may use (a `/` is appended when missing, so `bob` never matches
    * `bobby/`). `UserAccessPoint.PER_USER_FOLDER` gives each IAM user (or each member of a group)
-   * the folder named after the user.
+   * the folder named after the user. A `CfnParameter` must hold the folder name without a
+   * trailing `/`; without an `allowedPattern` such as `^[^*?$/]+(/[^*?$/]+)*$` (or
+   * `allowedValues`) that ensures it, the construct warns.
    *
    * @default - the user's name for an IAM user whose name is known at synth time; otherwise required
    */

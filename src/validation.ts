@@ -3,8 +3,9 @@
  * unresolved tokens, and names the prop, the bad value and the rule. Constructs collect every
  * problem and throw once (see `throwIfInvalid`).
  */
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations, CfnParameter, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { allowedPatternKeepsFolderSafe } from './allowed-pattern';
 
 /** The folder sentinel for per-user home folders (`${aws:username}/`). */
 export const PER_USER_FOLDER = '${aws:username}/';
@@ -92,15 +93,39 @@ export function normalizePrefix(prefix: string): string {
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
 
+/** An `allowedPattern` for a folder parameter: no wildcard, no `$`, no leading, trailing or double `/`. */
+export const FOLDER_PARAMETER_PATTERN = '^[^*?$/]+(/[^*?$/]+)*$';
+
 /**
  * A prefix that is a token cannot be checked here: say so, since a value with `*` or `?` at
- * deploy time would widen the grant.
+ * deploy time would widen the grant, and `bob/` would become `bob//`. Silent when the token is a
+ * CfnParameter (alone, or followed by `/`) whose `allowedValues` or `allowedPattern` admit only
+ * folder names without a trailing `/`.
  */
 export function warnIfUnresolvedPrefix(scope: IConstruct, prop: string, prefix: string): void {
-  if (Token.isUnresolved(prefix)) {
-    Annotations.of(scope).addWarningV2('cdk-shared-bucket:unresolvedPrefix',
-      `${prop}: the folder is only known at deploy time, so it is not checked: a value with "*", "?" or "\${" would widen the grant (give a CfnParameter an allowedPattern such as ^[^*?$]+$)`);
+  if (!Token.isUnresolved(prefix)) return;
+  const parameter = folderParameterOf(scope, prefix);
+  if (parameter !== undefined && parameterHoldsFolderName(parameter)) return;
+  Annotations.of(scope).addWarningV2('cdk-shared-bucket:unresolvedPrefix',
+    `${prop}: the folder is only known at deploy time, so it is not checked: a value with "*", "?" or "\${" would widen the grant, `
+    + 'and a "/" is appended, so "bob/" would become "bob//". Pass a CfnParameter that holds the folder name without a trailing "/", '
+    + `with allowedPattern ${FOLDER_PARAMETER_PATTERN} (or allowedValues of such names); this warning then goes away.`);
+}
+
+/** The CfnParameter a prefix is made of: the parameter alone, or followed by `/`. */
+function folderParameterOf(scope: IConstruct, prefix: string): CfnParameter | undefined {
+  return Stack.of(scope).node.findAll().find((c): c is CfnParameter =>
+    c instanceof CfnParameter && (prefix === c.valueAsString || prefix === `${c.valueAsString}/`));
+}
+
+/** Whether every value the parameter accepts is a folder name without a trailing `/`. */
+function parameterHoldsFolderName(parameter: CfnParameter): boolean {
+  const values = parameter.allowedValues;
+  if (values !== undefined && values.length > 0 && !values.some(Token.isUnresolved)) {
+    return values.every(value => validatePrefix('allowedValues', value).length === 0 && !value.endsWith('/'));
   }
+  const pattern = parameter.allowedPattern;
+  return pattern !== undefined && !Token.isUnresolved(pattern) && allowedPatternKeepsFolderSafe(pattern);
 }
 
 /** Throw one error listing every problem, naming the construct. */

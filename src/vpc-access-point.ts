@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Lazy, Names, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Lazy, Names, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -21,7 +21,11 @@ export interface VpcAccessPointOptions {
   /** The only VPC the access point accepts requests from. */
   readonly vpc: ec2.IVpc;
 
-  /** The folder the VPC's consumers may use (a `/` is appended when missing). */
+  /**
+   * The folder the VPC's consumers may use (a `/` is appended when missing). A `CfnParameter`
+   * must hold the folder name without a trailing `/`; without an `allowedPattern` such as
+   * `^[^*?$/]+(/[^*?$/]+)*$` (or `allowedValues`) that ensures it, the construct warns.
+   */
   readonly prefix: string;
 
   /**
@@ -69,6 +73,22 @@ export interface VpcAccessPointOptions {
    * @default true
    */
   readonly reader?: boolean;
+
+  /**
+   * How long one invocation of the reader may run (Lambda allows 1 second to 15 minutes). One
+   * invocation streams up to 100 objects through the access point.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly readerTimeout?: Duration;
+
+  /**
+   * Memory of the reader function in MB (Lambda allows 128 to 10,240). Lambda gives a function CPU
+   * and network bandwidth in proportion to its memory, and the reader hashes every byte it reads.
+   *
+   * @default 1024
+   */
+  readonly readerMemorySize?: number;
 
   /**
    * Your own principals or functions that get `access` to the folder through the access point.
@@ -186,6 +206,8 @@ export class VpcAccessPoint extends Construct {
         vpcSubnets: selection,
         securityGroups: [securityGroup],
         environment: { ACCESS_POINT_ARN: this.accessPoint.accessPointArn, PREFIX: this.prefix },
+        timeout: props.readerTimeout ?? READER_DEFAULT_TIMEOUT,
+        memorySize: props.readerMemorySize ?? READER_DEFAULT_MEMORY_MB,
       });
       this.readerFunction = reader;
       this.grantAccess(reader, Access.READ);
@@ -236,6 +258,41 @@ export class VpcAccessPoint extends Construct {
   }
 }
 
+/**
+ * The reader's defaults: Lambda's own (3 seconds, 128 MB) time out while streaming one large
+ * object, and hashing is CPU-bound while Lambda allots CPU in proportion to memory
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html). Limits:
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
+const READER_DEFAULT_TIMEOUT = Duration.minutes(5);
+const READER_DEFAULT_MEMORY_MB = 1024;
+const LAMBDA_MAX_TIMEOUT = Duration.minutes(15);
+const LAMBDA_MEMORY_MB = { min: 128, max: 10240 };
+
+/** The reader's timeout and memory within Lambda's limits, and only where there is a reader. */
+function validateReaderOptions(props: VpcAccessPointProps): string[] {
+  const problems: string[] = [];
+  if (props.reader === false) {
+    for (const prop of ['readerTimeout', 'readerMemorySize'] as const) {
+      if (props[prop] !== undefined) problems.push(`${prop}: only applies to the reader function, and reader is false`);
+    }
+    return problems;
+  }
+  const timeout = props.readerTimeout;
+  if (timeout !== undefined && !timeout.isUnresolved()) {
+    const ms = timeout.toMilliseconds();
+    if (ms < 1000 || ms > LAMBDA_MAX_TIMEOUT.toMilliseconds() || ms % 1000 !== 0) {
+      problems.push(`readerTimeout: ${timeout.toHumanString()} must be a whole number of seconds from 1 second to 15 minutes (Lambda's limits)`);
+    }
+  }
+  const memory = props.readerMemorySize;
+  if (memory !== undefined && !Token.isUnresolved(memory)
+    && (!Number.isInteger(memory) || memory < LAMBDA_MEMORY_MB.min || memory > LAMBDA_MEMORY_MB.max)) {
+    problems.push(`readerMemorySize: ${memory} must be a whole number of MB from ${LAMBDA_MEMORY_MB.min} to ${LAMBDA_MEMORY_MB.max} (Lambda's limits)`);
+  }
+  return problems;
+}
+
 function accountRootArn(scope: Construct): string {
   return Stack.of(scope).formatArn({ service: 'iam', region: '', resource: 'root', arnFormat: ArnFormat.NO_RESOURCE_NAME });
 }
@@ -246,6 +303,7 @@ function validateVpcProps(scope: IConstruct, props: VpcAccessPointProps, selecti
     ...validatePrefix('prefix', props.prefix),
     ...validateAccessPointName('accessPointName', props.accessPointName),
     ...validateConsumerOutputs('outputs', props.outputs),
+    ...validateReaderOptions(props),
   ];
   let subnets: ec2.ISubnet[] = [];
   try {

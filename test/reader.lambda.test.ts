@@ -361,6 +361,47 @@ describe('reader.lambda', () => {
         expect(source.maxBufferedBeforeNext).toBe(0);
       });
 
+      test('waits for a body that arrives slowly, chunk by chunk, and hashes all of it', async () => {
+        // GIVEN a body whose chunks come 10 s apart on a fake clock: 60 s in all, far beyond
+        // Lambda's default 3 s timeout (the construct's default is 5 minutes)
+        jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+        try {
+          const chunks = ['id,name\n', '1,alice\n', '2,bob\n', '3,carol\n', '4,dave\n', '5,erin\n'];
+          let delivered = 0;
+          const slow = new Readable({
+            read() {
+              setTimeout(() => {
+                if (delivered === chunks.length) {
+                  this.push(null);
+                } else {
+                  this.push(Buffer.from(chunks[delivered++]));
+                }
+              }, 10_000);
+            },
+          });
+          const content = chunks.join('');
+          s3Mock.on(GetObjectCommand).resolves({ Body: body(slow), ContentLength: Buffer.byteLength(content), ContentType: 'text/csv' });
+
+          // WHEN the handler reads it
+          let settled = false;
+          const result = handler({ key: 'slow.csv' }).finally(() => {
+            settled = true;
+          });
+
+          // THEN it is still reading after each pause, never taking a pause for the end of the body
+          for (let i = 1; i <= chunks.length; i++) {
+            await jest.advanceTimersByTimeAsync(10_000);
+            expect(delivered).toBe(i);
+            expect(settled).toBe(false);
+          }
+          // AND the end of the stream completes it, with every chunk counted and hashed
+          await jest.advanceTimersByTimeAsync(10_000);
+          await expect(result).resolves.toEqual({ key: 'app/slow.csv', size: Buffer.byteLength(content), contentType: 'text/csv', sha256: sha256(content) });
+        } finally {
+          jest.useRealTimers();
+        }
+      });
+
       test('the pattern source catches a reader that keeps chunks', async () => {
         // GIVEN a reader that collects the chunks and hashes them at the end
         const source = new PatternSource(4, 1024);

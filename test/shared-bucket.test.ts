@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { buildWorld, evaluateServiceRequest, ServiceRequest } from './access-model';
 import { Access, AccessPointDelegation, SharedBucket, SharedBucketEncryption, SharedBucketProps } from '../src';
 
 const ACCOUNT = '123456789012';
@@ -242,6 +243,67 @@ describe('SharedBucket', () => {
             }),
           ],
         },
+      });
+    });
+
+    test('without serverAccessLogsPrefix, lets log delivery write anywhere in the log bucket, and only there', () => {
+      const { template } = synth({ serverAccessLogs: true });
+      const logBucket = Object.keys(template.findResources('AWS::S3::Bucket')).find(id => id.startsWith('SharedAccessLogs'))!;
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        LoggingConfiguration: { DestinationBucketName: { Ref: logBucket }, LogFilePrefix: Match.absent() },
+      });
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logBucket },
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectEquals({
+            Sid: 'AllowServerAccessLogDelivery',
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logBucket, 'Arn'] }, '/*']] },
+            Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': ['SharedBucketE0A46A06', 'Arn'] } }, StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+          })]),
+        },
+      });
+    });
+
+    describe('log delivery, evaluated with the access model', () => {
+      const OTHER_ACCOUNT = '999999999999';
+
+      /** The world of a SharedBucket with a created log bucket, and a log delivery request to it. */
+      function logDelivery(props: SharedBucketProps) {
+        const { template } = synth({ serverAccessLogs: true, ...props });
+        const world = buildWorld(template.toJSON(), { account: ACCOUNT });
+        const nameOf = (prefix: string) => [...world.buckets.values()].find(b => b.logicalId?.startsWith(prefix))!;
+        const source = nameOf('SharedBucket');
+        const logs = nameOf('SharedAccessLogs');
+        const deliver = (request: Partial<ServiceRequest> & { key: string }) => evaluateServiceRequest(world, {
+          service: 'logging.s3.amazonaws.com', action: 's3:PutObject', bucket: logs.name, sourceArn: source.arn, sourceAccount: ACCOUNT, ...request,
+        });
+        return { deliver, source };
+      }
+
+      test.each([
+        // [what, request, expected], written from S3's log delivery rules: the logging service writes
+        // objects for this source bucket (aws:SourceArn) of this account (aws:SourceAccount), over TLS.
+        ['a log object at the root of the log bucket', 'Allowed', { key: '2026-12-03-23-00-00-ABCDEF' }],
+        ['a log object under any folder', 'Allowed', { key: 'any/folder/2026-12-03-23-00-00-ABCDEF' }],
+        ['a log object for another bucket of the account', 'ImplicitlyDenied', { key: 'x', sourceArn: 'arn:aws:s3:::someone-elses-bucket' }],
+        ['a log object for a bucket of another account', 'ImplicitlyDenied', { key: 'x', sourceAccount: OTHER_ACCOUNT }],
+        ['a log object without a source', 'ImplicitlyDenied', { key: 'x', sourceArn: undefined, sourceAccount: undefined }],
+        ['a delete', 'ImplicitlyDenied', { key: 'x', action: 's3:DeleteObject' }],
+        ['a write by another service', 'ImplicitlyDenied', { key: 'x', service: 'delivery.logs.amazonaws.com' }],
+        ['a write without TLS', 'ExplicitlyDenied', { key: 'x', secureTransport: false }],
+      ] as const)('without a prefix: %s is %s', async (_, expected, request) => {
+        await expect(logDelivery({}).deliver(request)).resolves.toBe(expected);
+      });
+
+      test.each([
+        ['a log object under the prefix', 'shared/2026-12-03-23-00-00-ABCDEF', 'Allowed'],
+        ['a log object outside the prefix', 'other/2026-12-03-23-00-00-ABCDEF', 'ImplicitlyDenied'],
+        ['a log object beside the prefix folder', 'sharedx/2026', 'ImplicitlyDenied'],
+      ] as const)('with serverAccessLogsPrefix "shared/": %s is %s', async (_, key, expected) => {
+        await expect(logDelivery({ serverAccessLogsPrefix: 'shared/' }).deliver({ key })).resolves.toBe(expected);
       });
     });
 

@@ -270,7 +270,7 @@ describe('UserAccessPoint', () => {
 
       // THEN
       Template.fromStack(stack).hasResourceProperties('AWS::S3::AccessPoint', {
-        Policy: { Statement: Match.arrayWith([Match.objectEquals(denyStatement('ArnNotEquals', stack.resolve(bob.userArn)))]) },
+        Policy: { Statement: Match.arrayWith([Match.objectEquals(denyStatement('ArnNotLike', stack.resolve(bob.userArn)))]) },
       });
     });
 
@@ -290,7 +290,7 @@ describe('UserAccessPoint', () => {
       const { stack, shared, role } = setup();
       shared.addUserAccessPoint('RoleAccess', { identity: role, prefix: 'jobs/', accessPointName: NAME });
       Template.fromStack(stack).hasResourceProperties('AWS::S3::AccessPoint', {
-        Policy: { Statement: Match.arrayWith([Match.objectEquals(denyStatement('ArnNotEquals', stack.resolve(role.roleArn)))]) },
+        Policy: { Statement: Match.arrayWith([Match.objectEquals(denyStatement('ArnNotLike', stack.resolve(role.roleArn)))]) },
       });
     });
 
@@ -476,6 +476,48 @@ describe('UserAccessPoint', () => {
       const { stack, shared, role } = setup();
       shared.addUserAccessPoint('RoleAccess', { identity: role, prefix: new CfnParameter(stack, 'Folder').valueAsString, accessPointName: NAME });
       Annotations.fromStack(stack).hasWarning('/Stack/Shared/RoleAccess', Match.stringLikeRegexp('prefix: the folder is only known at deploy time'));
+    });
+
+    test('says what a token prefix must hold: a folder name without a trailing "/"', () => {
+      const { stack, shared, role } = setup();
+      shared.addUserAccessPoint('RoleAccess', { identity: role, prefix: new CfnParameter(stack, 'Folder').valueAsString, accessPointName: NAME });
+      Annotations.fromStack(stack).hasWarning('/Stack/Shared/RoleAccess', Match.stringLikeRegexp(
+        'a "/" is appended, so "bob/" would become "bob//". Pass a CfnParameter that holds the folder name without a trailing "/", '
+        + 'with allowedPattern \\^\\[\\^\\*\\?\\$/\\]\\+\\(/\\[\\^\\*\\?\\$/\\]\\+\\)\\*\\$',
+      ));
+    });
+
+    test.each([
+      ['the documented allowedPattern', { allowedPattern: '^[^*?$/]+(/[^*?$/]+)*$' }],
+      ['a stricter allowedPattern', { allowedPattern: '^[a-z0-9-]+$' }],
+      ['allowedValues that are all folder names', { allowedValues: ['alice', 'bob', 'team/alpha'] }],
+    ])('does not warn when the parameter has %s', (_, constraints) => {
+      const { stack, shared, role } = setup();
+      const folder = new CfnParameter(stack, 'Folder', constraints).valueAsString;
+      shared.addUserAccessPoint('RoleAccess', { identity: role, prefix: folder, accessPointName: NAME });
+      shared.addUserAccessPoint('RoleAccessWithSlash', { identity: role, prefix: `${folder}/`, accessPointName: 'bob-ap-2' });
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-shared-bucket:unresolvedPrefix'));
+    });
+
+    test.each([
+      ['the old advice, which lets "bob/" through', { allowedPattern: '^[^*?$]+$' }],
+      ['a pattern that lets "*" through', { allowedPattern: '^[!-~]+$' }],
+      ['a pattern it cannot read', { allowedPattern: '^(?!x)[a-z]+$' }],
+      ['allowedValues with a trailing "/"', { allowedValues: ['alice', 'bob/'] }],
+      ['allowedValues with a wildcard', { allowedValues: ['alice', 'b*'] }],
+      ['no constraint', {}],
+    ])('keeps warning when the parameter has %s', (_, constraints) => {
+      const { stack, shared, role } = setup();
+      const folder = new CfnParameter(stack, 'Folder', constraints).valueAsString;
+      shared.addUserAccessPoint('RoleAccess', { identity: role, prefix: folder, accessPointName: NAME });
+      Annotations.fromStack(stack).hasWarning('/Stack/Shared/RoleAccess', Match.stringLikeRegexp('cdk-shared-bucket:unresolvedPrefix'));
+    });
+
+    test('keeps warning when the parameter is only part of the prefix', () => {
+      const { stack, shared, role } = setup();
+      const folder = new CfnParameter(stack, 'Folder', { allowedPattern: '^[a-z]+$' }).valueAsString;
+      shared.addUserAccessPoint('RoleAccess', { identity: role, prefix: `teams/${folder}`, accessPointName: NAME });
+      Annotations.fromStack(stack).hasWarning('/Stack/Shared/RoleAccess', Match.stringLikeRegexp('cdk-shared-bucket:unresolvedPrefix'));
     });
 
     test('accepts a token prefix and renders it as a folder', () => {

@@ -1,10 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Access, NetworkOrigin, SharedBucket, SharedBucketEncryption, SharedBucketProps, VpcAccessPoint, VpcAccessPointProps } from '../src';
 import { errorOf } from './helpers';
+import { FOLDER_PARAMETER_PATTERN } from '../src/validation';
 
 const ACCOUNT = '123456789012';
 const ENV = { account: ACCOUNT, region: 'us-east-1' };
@@ -409,6 +410,41 @@ describe('VpcAccessPoint', () => {
       expect(stack.resolve(vpcAccessPoint.readerFunction!.functionName)).toEqual({ Ref: reader.logicalId });
     });
 
+    test('has a timeout and memory for streaming large objects, not Lambda\'s 3 seconds and 128 MB', () => {
+      const reader = theOnly(synth().template, 'AWS::Lambda::Function', /^AppReader/).properties;
+      expect(reader).toMatchObject({ Timeout: 300, MemorySize: 1024 });
+    });
+
+    test('takes its timeout and memory from readerTimeout and readerMemorySize', () => {
+      const { template } = synth({ readerTimeout: Duration.minutes(15), readerMemorySize: 10240 });
+      expect(theOnly(template, 'AWS::Lambda::Function', /^AppReader/).properties).toMatchObject({ Timeout: 900, MemorySize: 10240 });
+    });
+
+    test.each([
+      ['a timeout over 15 minutes', { readerTimeout: Duration.minutes(16) },
+        'readerTimeout: 16 minutes must be a whole number of seconds from 1 second to 15 minutes (Lambda\'s limits)'],
+      ['a timeout under 1 second', { readerTimeout: Duration.millis(500) }, 'readerTimeout: 500 millis must be a whole number of seconds'],
+      ['a timeout of a fraction of a second', { readerTimeout: Duration.millis(1500) }, 'readerTimeout: 1 second 500 millis must be a whole number of seconds'],
+      ['memory under 128 MB', { readerMemorySize: 64 }, 'readerMemorySize: 64 must be a whole number of MB from 128 to 10240 (Lambda\'s limits)'],
+      ['memory over 10,240 MB', { readerMemorySize: 10241 }, 'readerMemorySize: 10241 must be a whole number of MB from 128 to 10240'],
+      ['a fraction of a MB', { readerMemorySize: 512.5 }, 'readerMemorySize: 512.5 must be a whole number of MB'],
+      ['reader options without a reader', { reader: false, readerTimeout: Duration.minutes(1), readerMemorySize: 512 },
+        'readerTimeout: only applies to the reader function, and reader is false'],
+    ])('fails for %s', (_, props, problem) => {
+      const { stack, shared, vpc } = given();
+      const message = errorOf(() => new VpcAccessPoint(stack, 'App', { bucket: shared.bucket, vpc, prefix: 'app', ...props }));
+      expect(message).toMatch(/^VpcAccessPoint at 'Stack\/App' has invalid props:\n/);
+      expect(message).toContain(`  - ${problem}`);
+    });
+
+    test('names both reader options when reader is false', () => {
+      const { stack, shared, vpc } = given();
+      const message = errorOf(() => new VpcAccessPoint(stack, 'App', {
+        bucket: shared.bucket, vpc, prefix: 'app', reader: false, readerTimeout: Duration.minutes(1), readerMemorySize: 512,
+      }));
+      expect(message).toContain('  - readerMemorySize: only applies to the reader function, and reader is false');
+    });
+
     test('is not created with reader: false', () => {
       const { vpcAccessPoint, template } = synth({ reader: false });
       expect(vpcAccessPoint.readerFunction).toBeUndefined();
@@ -427,7 +463,7 @@ describe('VpcAccessPoint', () => {
       const deny = policy.Statement.find((statement: any) => statement.Sid === 'DenyOtherPrincipals');
       expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
       expect(deny.Action).toContain('s3:GetObject*');
-      return deny.Condition.ArnNotEquals['aws:PrincipalArn'];
+      return deny.Condition.ArnNotLike['aws:PrincipalArn'];
     }
 
     test('denies every principal but the reader at the access point by default', () => {
@@ -581,6 +617,20 @@ describe('VpcAccessPoint', () => {
       expect(message).toContain('select PRIVATE_ISOLATED subnets');
     });
 
+    test('fails if the one selected subnet is public, in the singular, even without a reader', () => {
+      // GIVEN a VPC with public and isolated subnets, and a consumer so the access point has a user
+      const { stack, shared, vpc } = given('publicAndIsolated');
+      const consumer = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+      // WHEN only the first public subnet is selected
+      const message = errorOf(() => new VpcAccessPoint(stack, 'App', {
+        bucket: shared.bucket, vpc, prefix: 'app', reader: false, consumers: [consumer], vpcSubnets: { subnets: [vpc.publicSubnets[0]] },
+      }));
+      // THEN
+      expect(message).toMatch(/^VpcAccessPoint at 'Stack\/App' has invalid props:\n/);
+      expect(message).toContain('  - vpcSubnets: Stack/Vpc/publicSubnet1 is a public subnet (a route to an internet gateway); select PRIVATE_ISOLATED subnets');
+      expect(message).not.toContain('publicSubnet2');
+    });
+
     test('fails if the VPC is in another Region', () => {
       // GIVEN
       const app = new App();
@@ -677,6 +727,24 @@ describe('VpcAccessPoint', () => {
         VpcConfig: Match.objectLike({
           SubnetIds: [{ Ref: Match.stringLikeRegexp('^VpcegressSubnet1Subnet') }, { Ref: Match.stringLikeRegexp('^VpcegressSubnet2Subnet') }],
         }),
+      });
+    });
+
+    test('warns about a token prefix unless it is a CfnParameter restricted to folder names', () => {
+      // GIVEN
+      const { stack, shared, vpc } = given();
+      const loose = new CfnParameter(stack, 'LooseFolder').valueAsString;
+      const folder = new CfnParameter(stack, 'SafeFolder', { allowedPattern: FOLDER_PARAMETER_PATTERN }).valueAsString;
+      // WHEN
+      new VpcAccessPoint(stack, 'Loose', { bucket: shared.bucket, vpc, prefix: loose, accessPointName: 'loose-ap' });
+      new VpcAccessPoint(stack, 'Folder', { bucket: shared.bucket, vpc, prefix: folder, accessPointName: 'folder-ap' });
+      // THEN
+      const annotations = Annotations.fromStack(stack);
+      annotations.hasWarning('/Stack/Loose', Match.stringLikeRegexp('cdk-shared-bucket:unresolvedPrefix'));
+      annotations.hasNoWarning('/Stack/Folder', Match.stringLikeRegexp('cdk-shared-bucket:unresolvedPrefix'));
+      // The reader gets the folder with one "/" appended at deploy time.
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ PREFIX: { 'Fn::Join': ['', [{ Ref: 'SafeFolder' }, '/']] } }) },
       });
     });
 

@@ -5,3 +5,4 @@
 export * from './world';
 export * from './policies';
 export * from './evaluate';
+export * from './service';
