@@ -6,7 +6,7 @@ import { Access } from './access';
 import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
 import { IdentityPolicy, identityGrantee } from './identity-policy';
-import { actionsFor, consoleParts, exclusiveAccessStatement, folderConfinementStatements, toStatement } from './policy';
+import { actionsFor, consoleParts, toStatement } from './policy';
 import { principalArn } from './principals';
 import { PER_USER_FOLDER, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
 
@@ -88,8 +88,9 @@ export class UserAccessPoint extends Construct {
   public static readonly PER_USER_FOLDER = PER_USER_FOLDER;
 
   /**
-   * The access point. Grants made directly on it are denied by the exclusive statement unless
-   * `exclusive` is false.
+   * The access point. Grants made directly on it (e.g. `accessPoint.grantRead(role, 'reports/')`)
+   * also spare the grantee from the exclusive deny; a grantee whose ARN cannot be told (a service,
+   * an account, a group) is refused while `exclusive` is true.
    */
   public readonly accessPoint: AccessPoint;
 
@@ -125,16 +126,17 @@ export class UserAccessPoint extends Construct {
       ? new iam.AccountPrincipal(Stack.of(this).account)
       : props.identity.grantPrincipal;
     const grantee = identityGrantee(this, props.identity, kind, props.identityPolicy ?? IdentityPolicy.INLINE);
-    this.accessPoint._grant(grantee, actionsFor(this.access), this.prefix, { resourcePolicyPrincipal, prefixChecked: true });
+    this.accessPoint._grant(grantee, actionsFor(this.access), this.prefix, {
+      resourcePolicyPrincipal, prefixChecked: true, exclusiveArn: this.identityArnPattern(kind),
+    });
     // A role's overflow is moved into managed policies by aws-cdk-lib; users and groups get no such help.
     trackBudgets(this, kind === 'role' ? undefined : { name: identityName(props.identity, kind), kind, construct: props.identity });
 
     if (props.exclusive ?? true) {
-      this.accessPoint.addToResourcePolicy(exclusiveAccessStatement(this.accessPoint.accessPointArn, [this.identityArnPattern(kind)]));
+      // Later grants on the access point (accessPoint.grantRead(...)) join the allow-list.
+      this.accessPoint._makeExclusive();
       // Any IAM user of the account passes the group's principal deny: keep them in the folder.
-      if (kind === 'group') {
-        folderConfinementStatements(this.accessPoint.accessPointArn, this.prefix).forEach(s => this.accessPoint.addToResourcePolicy(s));
-      }
+      if (kind === 'group') this.accessPoint._confineToFolder(this.prefix);
     }
     if (props.consoleAccess) {
       consoleParts(this.accessPoint.accessPointArn).forEach(part => grantee.grantPrincipal.addToPrincipalPolicy(toStatement(part)));
