@@ -7,7 +7,7 @@ import { registerAccessPoint, sharerOf } from './bucket-registry';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
 import { ActionSet, ActionSets, KeyScope, accessPointObjectArn, exclusiveAccessStatement, folderConfinementStatements, folderGrantParts, toResourceStatement } from './policy';
 import { principalArn } from './principals';
-import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
+import { isWithinFolder, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
 
 /**
  * Where an access point accepts requests from.
@@ -234,7 +234,7 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
    */
   public _grant(grantee: iam.IGrantable, actions: ActionSet, keyPrefix: string | undefined, options: GrantOptions = {}): iam.Grant {
     const scope = options.prefixChecked ? { prefix: keyPrefix } : this.keyScope(keyPrefix);
-    this._checkWithinFolder(grantee.grantPrincipal, scope);
+    this._beforeGrant(grantee.grantPrincipal, scope, actions);
     this._recordGrantee(grantee.grantPrincipal, options.exclusiveArn ?? principalArn(grantee.grantPrincipal));
     const grants = folderGrantParts(this.accessPointArn, scope, actions).map(part => {
       const onPrincipal = iam.Grant.addToPrincipal({ grantee, ...part });
@@ -281,12 +281,13 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
   }
 
   /**
-   * Refuse a grant that a folder confinement of the access point would deny.
+   * Refuse a grant that the access point's own policy or its network path would void, or widen
+   * that path for it.
    *
    * @internal
    */
-  protected _checkWithinFolder(_principal: iam.IPrincipal, _scope: KeyScope): void {
-    // imported access points have no confinement written here
+  protected _beforeGrant(_principal: iam.IPrincipal, _scope: KeyScope, _actions: ActionSet): void {
+    // imported access points have no confinement or endpoint written here
   }
 
   /** Refuse principals S3 would reject in the access point policy, at deploy time. */
@@ -397,6 +398,8 @@ export class AccessPoint extends AccessPointBase {
   private exclusive = false;
   /** The folder every request is confined to, if any. */
   private confinedTo?: string;
+  /** What the constructs built on this access point do with each grant (e.g. open their endpoint for it). */
+  private readonly grantListeners: Array<(principal: iam.IPrincipal, scope: KeyScope, actions: ActionSet) => void> = [];
 
   constructor(scope: Construct, id: string, props: AccessPointProps) {
     super(scope, id);
@@ -477,14 +480,24 @@ export class AccessPoint extends AccessPointBase {
     folderConfinementStatements(this.accessPointArn, prefix).forEach(statement => this.addToResourcePolicy(statement));
   }
 
+  /**
+   * Call `listener` with every grant through this access point, before it is written: it may
+   * refuse the grant (throw) or make its path work.
+   *
+   * @internal
+   */
+  public _onGrant(listener: (principal: iam.IPrincipal, scope: KeyScope, actions: ActionSet) => void): void {
+    this.grantListeners.push(listener);
+  }
+
   /** @internal */
-  protected _checkWithinFolder(principal: iam.IPrincipal, scope: KeyScope): void {
+  protected _beforeGrant(principal: iam.IPrincipal, scope: KeyScope, actions: ActionSet): void {
     const folder = this.confinedTo;
-    if (folder === undefined || Token.isUnresolved(folder) || (scope.prefix !== undefined && Token.isUnresolved(scope.prefix))) return;
-    if (scope.prefix === undefined || !scope.prefix.startsWith(folder)) {
+    if (folder !== undefined && !isWithinFolder(scope.prefix, folder)) {
       throw new Error(`[${this.node.path}] cannot grant ${principal} ${scope.prefix === undefined ? 'every key' : `"${scope.prefix}"`} through this access point: `
         + `it is confined to "${folder}" (DenyOutsideFolder denies every request outside it), so the grant would be void. Grant a folder under "${folder}", or use another access point`);
     }
+    this.grantListeners.forEach(listener => listener(principal, scope, actions));
   }
 
   /**

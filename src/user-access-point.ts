@@ -54,6 +54,7 @@ export interface UserAccessPointOptions {
    * principal that is not an IAM user of this account is denied, and every request outside the
    * folder is denied whoever makes it. An IAM user outside the group whose own policy allows the
    * access point can still reach the folder (with `PER_USER_FOLDER`: only a folder of their name).
+   * Principals granted through `accessPoint` later are spared too.
    *
    * @default true
    */

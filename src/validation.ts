@@ -70,6 +70,15 @@ export function normalizePrefix(prefix: string): string {
 }
 
 /**
+ * Whether a grant's normalized `prefix` lies in `folder` (`undefined`: every key, which does not).
+ * Tokens cannot be compared: they are let through.
+ */
+export function isWithinFolder(prefix: string | undefined, folder: string): boolean {
+  if (Token.isUnresolved(folder) || (prefix !== undefined && Token.isUnresolved(prefix))) return true;
+  return prefix !== undefined && prefix.startsWith(folder);
+}
+
+/**
  * A prefix that is a token cannot be checked here: say so, since a value with `*` or `?` at
  * deploy time would widen the grant.
  */

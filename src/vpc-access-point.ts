@@ -11,7 +11,7 @@ import { ActionSet, actionsFor, combineActions, endpointStatements, getAccessPoi
 import { principalArn } from './principals';
 import { ReaderFunction } from './reader-function';
 import { chooseS3Endpoint, routeTablesOfEndpoint } from './s3-gateway-endpoint';
-import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
+import { isWithinFolder, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
 
 /**
  * Options for a VpcAccessPoint, as `SharedBucket.addVpcAccessPoint` takes them.
@@ -81,9 +81,10 @@ export interface VpcAccessPointOptions {
   readonly consumers?: iam.IGrantable[];
 
   /**
-   * Deny every principal but the reader and the consumers (matched on `aws:PrincipalArn`) at this
-   * access point, including same-account admins whose identity policies allow `s3:*`. Consumers
-   * must then be roles, users, functions with a role, or `ArnPrincipal`s.
+   * Deny every principal but the reader, the consumers and later grantees (matched on
+   * `aws:PrincipalArn`) at this access point, including same-account admins whose identity
+   * policies allow `s3:*`. Consumers must then be roles, users, functions with a role, or
+   * `ArnPrincipal`s.
    *
    * @default true
    */
@@ -104,8 +105,9 @@ export interface VpcAccessPointProps extends VpcAccessPointOptions {
  */
 export class VpcAccessPoint extends Construct {
   /**
-   * The VPC-origin access point. Grants made directly on it are denied by the exclusive statement
-   * unless `exclusive` is false: use `grantRead` instead.
+   * The VPC-origin access point. Grants made directly on it (in the folder) join the exclusive
+   * allow-list and the endpoint's allow-list, like `grantRead`; grants outside the folder, which
+   * the endpoint would deny, are refused.
    */
   public readonly accessPoint: AccessPoint;
 
@@ -165,7 +167,15 @@ export class VpcAccessPoint extends Construct {
 
     if ((props.endpoint === undefined && !choice!.found) || props.restrictEndpoint) {
       this.restrictedEndpoint = this.endpoint as ec2.GatewayVpcEndpoint;
-      this.allowThroughEndpoint(this.access);
+      this.allowThroughEndpoint(actionsFor(this.access));
+      // Grants made on the access point itself must pass the endpoint's allow-list too.
+      this.accessPoint._onGrant((principal, keys, actions) => {
+        if (!isWithinFolder(keys.prefix, this.prefix)) {
+          throw new Error(`[${this.accessPoint.node.path}] cannot grant ${principal} ${keys.prefix === undefined ? 'every key' : `"${keys.prefix}"`} through this VPC access point: `
+            + `the policy of its endpoint ${this.endpoint.node.path} allows only "${this.prefix}", so the grant would be void. Grant a folder under "${this.prefix}", or use another VpcAccessPoint`);
+        }
+        this.allowThroughEndpoint(actions);
+      });
     } else {
       Annotations.of(this).addWarningV2('cdk-shared-bucket:endpointPolicyUnchanged',
         `endpoint: the policy of the ${choice?.found ? `S3 gateway endpoint the VPC already has (${this.endpoint.node.path}), used because a route table takes one S3 gateway endpoint only,` : 'given endpoint'} is left as it is. `
@@ -242,10 +252,9 @@ export class VpcAccessPoint extends Construct {
     return problems;
   }
 
-  /** Let `access` through the endpoint this construct restricts, once per access level granted. */
-  private allowThroughEndpoint(access: Access): void {
+  /** Let `actions` on the folder through the endpoint this construct restricts, once per action. */
+  private allowThroughEndpoint(actions: ActionSet): void {
     if (this.restrictedEndpoint === undefined) return;
-    const actions = actionsFor(access);
     const covered = (granted: string[], wanted: string[]) => wanted.every(action => granted.includes(action));
     if (covered(this.endpointActions.objectActions, actions.objectActions) && covered(this.endpointActions.listActions, actions.listActions)) return;
     endpointStatements(this.accessPoint.accessPointArn, this.bucket.bucketArn, this.prefix, actions)
@@ -255,7 +264,6 @@ export class VpcAccessPoint extends Construct {
 
   private grantAccess(grantee: iam.IGrantable, access: Access, where: string): iam.Grant {
     if (grantee instanceof lambda.Function && grantee !== this.readerFunction) this.functionGrantees.push({ fn: grantee, where });
-    this.allowThroughEndpoint(access);
     const lookup = iam.Grant.addToPrincipal({ grantee, ...getAccessPointPart(this.accessPoint.accessPointArn) });
     return this.accessPoint._grant(grantee, actionsFor(access), this.prefix, { prefixChecked: true }).combine(lookup);
   }

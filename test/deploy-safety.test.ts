@@ -240,7 +240,7 @@ describe('3. an S3 gateway endpoint the VPC already has', () => {
   });
 
   test('an endpoint added after the access point on the same route tables is refused at synth', () => {
-    const { app, stack, shared, vpc } = given();
+    const { app, shared, vpc } = given();
     shared.addVpcAccessPoint('App', { vpc, prefix: 'app/' });
     vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
     const message = errorOf(() => app.synth());
@@ -393,6 +393,30 @@ describe('5. grants on an exclusive access point', () => {
     const read = (principal: string): AccessRequest => ({ principal, action: 's3:GetObject', key: 'app/a.txt', path: { accessPoint: 'app-ap' }, network: { vpc: endpoint.vpcId, endpoint: endpoint.id } });
     expect(await allowed(world, read(roleArn('direct')))).toBe(true);
     expect(await allowed(world, read(ADMIN))).toBe(false);
+  });
+
+  test('a direct write grant on a VpcAccessPoint\'s access point also opens its endpoint: the grantee writes from the VPC', async () => {
+    // Without the endpoint's allow-list growing, the endpoint policy would deny the upload.
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const shared = new SharedBucket(stack, 'Shared', { bucketName: BUCKET });
+    const app = shared.addVpcAccessPoint('App', { vpc: isolatedVpc(stack), prefix: 'app/', accessPointName: 'app-ap' });
+    app.accessPoint.grantWrite(new iam.Role(stack, 'Uploader', { roleName: 'uploader', assumedBy: new iam.AccountRootPrincipal() }), 'app/in/');
+    const world = worldOf(stack);
+    const [endpoint] = s3Endpoints(world);
+    const put = (key: string): AccessRequest => ({ principal: roleArn('uploader'), action: 's3:PutObject', key, path: { accessPoint: 'app-ap' }, network: { vpc: endpoint.vpcId, endpoint: endpoint.id } });
+    expect(await allowed(world, put('app/in/a.txt'))).toBe(true);
+    expect(await allowed(world, put('app/a.txt'))).toBe(false);
+    // AND the reader still only reads
+    expect(await allowed(world, { ...put('app/in/a.txt'), principal: readerArn(stack, app) })).toBe(false);
+  });
+
+  test('a direct grant outside a VpcAccessPoint\'s folder, which its endpoint would deny, is refused', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const shared = new SharedBucket(stack, 'Shared', { bucketName: BUCKET });
+    const app = shared.addVpcAccessPoint('App', { vpc: isolatedVpc(stack), prefix: 'app/' });
+    const role = new iam.Role(stack, 'Other', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(errorOf(() => app.accessPoint.grantRead(role, 'reports/'))).toMatch(
+      /^\[Stack\/Shared\/App\/AccessPoint\] cannot grant .* "reports\/" through this VPC access point: the policy of its endpoint Stack\/SharedBucketS3Endpoint\w+ allows only "app\/", so the grant would be void/);
   });
 
   test('a grantee whose ARN cannot be told is refused with the reason', () => {
