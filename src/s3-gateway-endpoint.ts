@@ -46,11 +46,16 @@ export function chooseS3Endpoint(scope: Construct, vpc: ec2.IVpc, subnets: ec2.I
       if (!isLibrary && endpoint instanceof ec2.GatewayVpcEndpoint && shared.length === wanted.length) {
         return { endpoint, found: true, problems: [] };
       }
-      problems.push(isLibrary
-        ? `vpc: the S3 gateway endpoint ${other.node.path}, created for the VpcAccessPoints of stack ${Stack.of(other).stackName}, already holds route tables of these subnets; `
-          + `a second endpoint in stack ${stack.stackName} would fail to deploy. ${capitalize(FIX)}`
-        : `vpcSubnets: the S3 gateway endpoint ${other.node.path} already holds some route tables of these subnets but not all of them, and a route table takes one S3 gateway endpoint only; `
+      if (isLibrary) {
+        problems.push(`vpc: the S3 gateway endpoint ${other.node.path}, created for the VpcAccessPoints of stack ${Stack.of(other).stackName}, already holds route tables of these subnets; `
+          + `a second endpoint in stack ${stack.stackName} would fail to deploy. ${capitalize(FIX)}`);
+      } else if (shared.length === wanted.length) {
+        problems.push(`endpoint: the S3 gateway endpoint ${other.node.path} already holds the route tables of these subnets, and a route table takes one S3 gateway endpoint only; `
+          + 'pass it as endpoint (ec2.GatewayVpcEndpoint.fromGatewayVpcEndpointId(this, id, endpoint.ref))');
+      } else {
+        problems.push(`vpcSubnets: the S3 gateway endpoint ${other.node.path} already holds some route tables of these subnets but not all of them, and a route table takes one S3 gateway endpoint only; `
           + 'select only subnets it covers (vpcSubnets), add the other subnets to it (its subnets prop), or pass it as endpoint');
+      }
     }
     if (problems.length > 0) return { found: false, problems };
   }

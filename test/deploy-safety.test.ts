@@ -239,6 +239,18 @@ describe('3. an S3 gateway endpoint the VPC already has', () => {
       + 'add the other subnets to it (its subnets prop), or pass it as endpoint');
   });
 
+  test('an endpoint written as a bare CfnVPCEndpoint on the same route tables is refused: pass it as endpoint', () => {
+    const { stack, shared, vpc } = given();
+    new ec2.CfnVPCEndpoint(stack, 'Raw', {
+      vpcId: vpc.vpcId,
+      serviceName: ec2.GatewayVpcEndpointAwsService.S3.name,
+      routeTableIds: vpc.isolatedSubnets.map(subnet => subnet.routeTable.routeTableId),
+    });
+    expect(errorOf(() => shared.addVpcAccessPoint('App', { vpc, prefix: 'app/' }))).toBe("VpcAccessPoint at 'Stack/Shared/App' has invalid props:\n"
+      + '  - endpoint: the S3 gateway endpoint Stack/Raw already holds the route tables of these subnets, and a route table takes one S3 gateway endpoint only; '
+      + 'pass it as endpoint (ec2.GatewayVpcEndpoint.fromGatewayVpcEndpointId(this, id, endpoint.ref))');
+  });
+
   test('an endpoint added after the access point on the same route tables is refused at synth', () => {
     const { app, shared, vpc } = given();
     shared.addVpcAccessPoint('App', { vpc, prefix: 'app/' });
