@@ -1,4 +1,4 @@
-import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { Access } from './access';
 import { DelegationConditions, actionsFor } from './policy';
@@ -81,6 +81,44 @@ export abstract class AccessPointDelegation {
    * @internal
    */
   public abstract _admits(accessPointName: string): boolean;
+
+  /**
+   * The accounts whose access points are trusted, besides the bucket's own.
+   *
+   * @internal
+   */
+  public abstract _otherAccounts(): string[];
+
+  /**
+   * How the delegation was written, for messages (e.g. `AccessPointDelegation.accessPoints("tenant-*")`).
+   *
+   * @internal
+   */
+  public abstract _describe(): string;
+
+  /**
+   * Why the bucket policy would deny every request through an access point, or `undefined` when it
+   * trusts the access point (or when tokens leave it open).
+   *
+   * @internal
+   */
+  public _problemWith(
+    accessPoint: { readonly path: string; readonly name: string; readonly account: string },
+    bucketAccount: string,
+  ): string | undefined {
+    const trusted = [bucketAccount, ...this._otherAccounts()];
+    const accountTrusted = trusted.some(account => Token.compareStrings(account, accessPoint.account) !== TokenComparison.DIFFERENT);
+    if (!accountTrusted) {
+      return `the access point ${accessPoint.path} is in account ${accessPoint.account}, which the delegation ${this._describe()} does not trust: `
+        + `the bucket would deny every request through it. Trust the account with AccessPointDelegation.accounts(["${accessPoint.account}"]), or create the access point in account ${bucketAccount}.`;
+    }
+    const sameAccount = Token.compareStrings(bucketAccount, accessPoint.account) !== TokenComparison.DIFFERENT;
+    if (sameAccount && !this._admits(accessPoint.name)) {
+      return `the access point ${accessPoint.path} is named "${accessPoint.name}", which the delegation ${this._describe()} does not trust: `
+        + 'the bucket would deny every request through it. Name it to match the pattern (accessPointName), or change the delegation.';
+    }
+    return undefined;
+  }
 }
 
 class AccountDelegation extends AccessPointDelegation {
@@ -96,6 +134,16 @@ class AccountDelegation extends AccessPointDelegation {
 
   public _admits(_accessPointName: string): boolean {
     return true;
+  }
+
+  public _otherAccounts(): string[] {
+    return this.otherAccounts;
+  }
+
+  public _describe(): string {
+    return this.otherAccounts.length === 0
+      ? 'AccessPointDelegation.account()'
+      : `AccessPointDelegation.accounts(${JSON.stringify(this.otherAccounts)})`;
   }
 
   public _validate(): string[] {
@@ -116,6 +164,14 @@ class NamedAccessPointsDelegation extends AccessPointDelegation {
     // StringLike: `*` any characters, `?` one character.
     const pattern = this.namePattern.replace(/[.+^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
     return new RegExp(`^${pattern}$`).test(accessPointName);
+  }
+
+  public _otherAccounts(): string[] {
+    return [];
+  }
+
+  public _describe(): string {
+    return `AccessPointDelegation.accessPoints("${this.namePattern}")`;
   }
 
   public _bind(scope: IConstruct): DelegationConditions {

@@ -4,9 +4,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { Access } from './access';
+import { registerAccessPoint, sharerOf } from './bucket-registry';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
-import { ActionSet, ActionSets, KeyScope, accessPointObjectArn, actionsFor, folderGrantParts, toResourceStatement } from './policy';
-import { normalizeFolders, normalizePrefix, throwIfInvalid, validateAccessPointName, validateFolders, validatePrefix } from './validation';
+import {
+  ActionSet, ActionSets, KeyScope, accessPointObjectArn, actionsFor, exclusiveAccessStatement, folderConfinementStatements, folderGrantParts, toResourceStatement,
+} from './policy';
+import { principalArn } from './principals';
+import { describeKeys, isWithinFolder, normalizeFolders, normalizePrefix, throwIfInvalid, validateAccessPointName, validateFolders, validatePrefix } from './validation';
 
 /**
  * Where an access point accepts requests from.
@@ -171,8 +175,10 @@ export interface AccessPointProps {
 
   /**
    * The account that owns the bucket, for an access point in another account than the bucket.
+   * A value that contradicts the bucket's known account is refused.
    *
-   * @default - the bucket is in this stack's account
+   * @default - the bucket's account when it differs from this stack's (a bucket of a stack of
+   * another account, or imported with `account`); otherwise none (the bucket is in this account)
    */
   readonly bucketAccountId?: string;
 
@@ -193,6 +199,11 @@ interface GrantOptions {
    * under their names); `${aws:username}/` is then accepted too.
    */
   readonly prefixChecked?: boolean;
+  /**
+   * The `aws:PrincipalArn` (or ARN pattern) the exclusive deny must spare for this grantee, when
+   * the grantee itself does not tell it (a group's members, a managed-policy grantee).
+   */
+  readonly exclusiveArn?: string;
 }
 
 /**
@@ -245,6 +256,8 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
    */
   public _grant(grantee: iam.IGrantable, actions: ActionSet, keys: string | string[] | undefined, options: GrantOptions = {}): iam.Grant {
     const scope = options.prefixChecked && typeof keys === 'string' ? { prefixes: [keys] } : this.keyScope(keys);
+    this._beforeGrant(grantee.grantPrincipal, scope, actions);
+    this._recordGrantee(grantee.grantPrincipal, options.exclusiveArn ?? principalArn(grantee.grantPrincipal));
     const grants = folderGrantParts(this.accessPointArn, scope, actions).map(part => {
       const onPrincipal = iam.Grant.addToPrincipal({ grantee, ...part });
       const account = this.compareAccount(grantee);
@@ -277,6 +290,26 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
     const key = this.bucket?.encryptionKey;
     if (key && actions.kmsActions.length > 0) grants.push(key.grant(grantee, ...actions.kmsActions));
     return grants.reduce((all, next) => all.combine(next));
+  }
+
+  /**
+   * Remember who was granted, so that an exclusive access point spares every grantee: a grant the
+   * exclusive deny cancelled would be silently void.
+   *
+   * @internal
+   */
+  protected _recordGrantee(_principal: iam.IPrincipal, _arn: string | undefined): void {
+    // imported access points are never exclusive here: their policy is managed elsewhere
+  }
+
+  /**
+   * Refuse a grant that the access point's own policy or its network path would void, or widen
+   * that path for it.
+   *
+   * @internal
+   */
+  protected _beforeGrant(_principal: iam.IPrincipal, _scope: KeyScope, _actions: ActionSet): void {
+    // imported access points have no confinement or endpoint written here
   }
 
   /** Refuse principals S3 would reject in the access point policy, at deploy time. */
@@ -385,19 +418,31 @@ export class AccessPoint extends AccessPointBase {
   /** The L1 resource. */
   private readonly resource: s3.CfnAccessPoint;
 
+  /** `aws:PrincipalArn` of every grantee, in grant order; the exclusive deny spares exactly these. */
+  private readonly grantedArns: string[] = [];
+  /** Grantees whose ARN cannot be told: making the access point exclusive would void their grants. */
+  private readonly grantedWithoutArn: string[] = [];
+  private exclusive = false;
+  /** The folder every request is confined to, if any. */
+  private confinedTo?: string;
+  /** What the constructs built on this access point do with each grant (e.g. open their endpoint for it). */
+  private readonly grantListeners: Array<(principal: iam.IPrincipal, scope: KeyScope, actions: ActionSet) => void> = [];
+
   constructor(scope: Construct, id: string, props: AccessPointProps) {
     super(scope, id);
     const name = props.accessPointName ?? generateAccessPointName(this);
+    const bucketAccount = bucketAccountOf(this, props);
     throwIfInvalid(this, 'AccessPoint', [
       ...validateAccessPointName('accessPointName', name),
       ...claimName(this, name),
+      ...bucketAccount.problems,
     ]);
 
     this.policy = new iam.PolicyDocument();
     this.resource = new s3.CfnAccessPoint(this, 'Resource', {
       bucket: props.bucket.bucketName,
       name,
-      bucketAccountId: props.bucketAccountId,
+      bucketAccountId: bucketAccount.value,
       vpcConfiguration: props.vpc ? { vpcId: props.vpc.vpcId } : undefined,
       publicAccessBlockConfiguration: blockPublicAccessConfiguration(props.blockPublicAccess ?? s3.BlockPublicAccess.BLOCK_ALL),
       policy: Lazy.any({ produce: () => (this.policy.isEmpty ? undefined : this.policy.toJSON()) }),
@@ -418,12 +463,162 @@ export class AccessPoint extends AccessPointBase {
     this.accessPointArn = Stack.of(this).formatArn({ service: 's3', resource: 'accesspoint', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     this.accessPointAlias = this.resource.attrAlias;
     this.networkOrigin = props.vpc ? NetworkOrigin.VPC : NetworkOrigin.INTERNET;
+
+    // Checked now when the bucket is already shared (the error then points at this line), and again
+    // at synth, for a SharedBucket that adopts the bucket later.
+    registerAccessPoint(props.bucket, this);
+    const problem = this.delegationProblem();
+    if (problem !== undefined) throw new Error(problem);
+    this.node.addValidation({ validate: () => this.checkBucketDelegates() });
   }
 
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
     this.policy.addStatements(statement);
     return { statementAdded: true, policyDependable: this.resource };
   }
+
+  /**
+   * Deny every principal but the grantees (`aws:PrincipalArn`) at this access point, including
+   * same-account admins whose identity policies allow `s3:*`. Every grant, before or after,
+   * joins the allow-list; while nobody is granted, only the account root is spared.
+   *
+   * @internal
+   */
+  public _makeExclusive(): void {
+    if (this.exclusive) return;
+    if (this.grantedWithoutArn.length > 0) {
+      throw new Error(`[${this.node.path}] cannot make the access point exclusive: ${this.grantedWithoutArn.join(', ')} ${this.grantedWithoutArn.length === 1 ? 'was' : 'were'} granted, `
+        + 'and the exclusive deny could not spare them (their aws:PrincipalArn cannot be told)');
+    }
+    this.exclusive = true;
+    const root = Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'root', arnFormat: ArnFormat.NO_RESOURCE_NAME });
+    const spared = Lazy.list({ produce: () => (this.grantedArns.length > 0 ? [...this.grantedArns] : [root]) });
+    this.addToResourcePolicy(exclusiveAccessStatement(this.accessPointArn, spared));
+  }
+
+  /**
+   * Deny every request outside `prefix`, whoever makes it (for an access point whose grantees
+   * cannot all be named, such as a group's members). Grants outside the folder are then refused.
+   *
+   * @internal
+   */
+  public _confineToFolder(prefix: string, allowConsoleRootListing: boolean): void {
+    this.confinedTo = prefix;
+    folderConfinementStatements(this.accessPointArn, prefix, allowConsoleRootListing).forEach(statement => this.addToResourcePolicy(statement));
+  }
+
+  /**
+   * Call `listener` with every grant through this access point, before it is written: it may
+   * refuse the grant (throw) or make its path work.
+   *
+   * @internal
+   */
+  public _onGrant(listener: (principal: iam.IPrincipal, scope: KeyScope, actions: ActionSet) => void): void {
+    this.grantListeners.push(listener);
+  }
+
+  /** @internal */
+  protected _beforeGrant(principal: iam.IPrincipal, scope: KeyScope, actions: ActionSet): void {
+    const folder = this.confinedTo;
+    if (folder !== undefined && !isWithinFolder(scope.prefixes, folder)) {
+      throw new Error(`[${this.node.path}] cannot grant ${principal} ${describeKeys(scope.prefixes)} through this access point: `
+        + `it is confined to "${folder}" (DenyOutsideFolder denies every request outside it), so the grant would be void. Grant a folder under "${folder}", or use another access point`);
+    }
+    this.grantListeners.forEach(listener => listener(principal, scope, actions));
+  }
+
+  /**
+   * Whether the access point denies every principal but its grantees.
+   *
+   * @internal
+   */
+  public _isExclusive(): boolean {
+    return this.exclusive;
+  }
+
+  /**
+   * Whether anybody was granted access through this access point.
+   *
+   * @internal
+   */
+  public _hasGrantees(): boolean {
+    return this.grantedArns.length + this.grantedWithoutArn.length > 0;
+  }
+
+  /** @internal */
+  protected _recordGrantee(principal: iam.IPrincipal, arn: string | undefined): void {
+    if (arn === undefined) {
+      if (this.exclusive) {
+        throw new Error(`[${this.node.path}] cannot grant ${principal} through the exclusive access point: its aws:PrincipalArn cannot be told, `
+          + 'so the DenyOtherPrincipals statement would deny it and the grant would be void. Grant a role, a user, a function with a role or an iam.ArnPrincipal '
+          + '(for a group: its members, or a UserAccessPoint for the group), or create the access point with exclusive: false');
+      }
+      this.grantedWithoutArn.push(`${principal}`);
+      return;
+    }
+    if (!this.grantedArns.includes(arn)) this.grantedArns.push(arn);
+  }
+
+  /** Why the SharedBucket of this access point's bucket would deny every request through it. */
+  private delegationProblem(): string | undefined {
+    const sharer = this.bucket === undefined ? undefined : sharerOf(this.bucket);
+    if (sharer === undefined) return undefined;
+    const problem = sharer.delegation._problemWith(
+      { path: this.node.path, name: this.accessPointName, account: Stack.of(this).account }, sharer.bucketAccount);
+    return problem === undefined ? undefined : `SharedBucket at '${sharer.construct.node.path}': ${problem}`;
+  }
+
+  /**
+   * At synth: the delegation of the SharedBucket that shares the bucket trusts this access point;
+   * or, for a bucket of this app that no SharedBucket shares, a warning when its policy does not
+   * delegate to access points. Grants through an access point name only access point ARNs, and a
+   * request through an access point must also be allowed by the bucket policy
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html#access-points-delegating-control).
+   * An imported bucket's policy is managed elsewhere and cannot be seen here: no warning (a
+   * cross-account access point's bucket owner delegates with AccessPointDelegation.accounts).
+   */
+  private checkBucketDelegates(): string[] {
+    const problem = this.delegationProblem();
+    if (problem !== undefined) return [problem];
+    const bucket = this.bucket!;
+    if (sharerOf(bucket) === undefined && bucket.node.defaultChild instanceof s3.CfnBucket && !policyDelegates(bucket)) {
+      Annotations.of(this).addWarningV2('cdk-shared-bucket:bucketDoesNotDelegate',
+        `bucket: the bucket policy of ${bucket.node.path} does not delegate to access points, so once deployed S3 denies every request through ${this.accessPointName} at the bucket. `
+        + 'Wrap the bucket in a SharedBucket (new SharedBucket(this, \'Shared\', { bucket })), which adds the delegation, or add a statement that allows requests with s3:DataAccessPointAccount of this account.');
+    }
+    return [];
+  }
+}
+
+/** Whether a bucket's policy has an Allow on requests through access points (`s3:DataAccessPoint*` condition). */
+function policyDelegates(bucket: s3.IBucket): boolean {
+  const statements: any[] = bucket.policy?.document.toJSON()?.Statement ?? [];
+  return statements.some(statement => statement.Effect === 'Allow' && /"s3:DataAccessPoint(Account|Arn)"/.test(JSON.stringify(statement.Condition ?? {})));
+}
+
+/**
+ * The `BucketAccountId` to write: the given one, or the bucket's account when that differs from
+ * the access point's (CloudFormation otherwise looks for the bucket in the access point's own
+ * account). A given value that contradicts a bucket account known for sure is refused.
+ */
+function bucketAccountOf(accessPoint: Construct, props: AccessPointProps): { value?: string; problems: string[] } {
+  const bucket = props.bucket;
+  const bucketAccount = bucket.env.account;
+  // An owned bucket's account is its stack's; an imported bucket's env only says something when it
+  // differs from the importing stack's (otherwise it may just be that stack's account, defaulted).
+  const owned = bucket.node.defaultChild instanceof s3.CfnBucket;
+  const known = owned || Token.compareStrings(bucketAccount, Stack.of(bucket).account) === TokenComparison.DIFFERENT;
+  if (props.bucketAccountId !== undefined) {
+    if (known && Token.compareStrings(props.bucketAccountId, bucketAccount) === TokenComparison.DIFFERENT) {
+      return {
+        problems: [`bucketAccountId: "${props.bucketAccountId}" contradicts the account of the bucket ${bucket.node.path} (${bucketAccount}); `
+          + `CloudFormation would look for the bucket in account ${props.bucketAccountId}. Remove bucketAccountId (it is inferred from the bucket), or pass the bucket of that account`],
+      };
+    }
+    return { value: props.bucketAccountId, problems: [] };
+  }
+  const differs = Token.compareStrings(bucketAccount, Stack.of(accessPoint).account) === TokenComparison.DIFFERENT;
+  return { value: differs ? bucketAccount : undefined, problems: [] };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { IAccessPoint } from './access-point';
 import { AccessPointDelegation } from './access-point-delegation';
 import { createSharedBucket } from './bucket-factory';
+import { accessPointsOn, registerSharedBucket } from './bucket-registry';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
 import { ConsumerOutputs } from './consumer-outputs';
 import { denyDirectAccessStatement, delegationStatements, sslOnlyStatement } from './policy';
@@ -194,8 +195,6 @@ export class SharedBucket extends Construct {
   /** The bucket policy this construct writes into. */
   private readonly policy: iam.PolicyDocument;
 
-  private readonly _accessPoints: IAccessPoint[] = [];
-
   private readonly delegation: AccessPointDelegation;
 
   private readonly accessPointOutputs?: ConsumerOutputs;
@@ -226,20 +225,35 @@ export class SharedBucket extends Construct {
     trackBudgets(this);
 
     this.delegation = props.delegation ?? AccessPointDelegation.account();
+    // Every access point on the bucket, whoever creates it and in whichever stack, checks itself
+    // against this delegation (see AccessPoint).
+    const alreadyShared = registerSharedBucket(this.bucket, { construct: this, delegation: this.delegation, bucketAccount: Stack.of(this).account });
+    if (alreadyShared !== undefined) {
+      throw new Error(`SharedBucket at '${this.node.path}' has invalid props:\n  - bucket: ${this.bucket.node.path} is already shared by ${alreadyShared.node.path}; `
+        + 'two bucket policies for one bucket overwrite each other. Use that SharedBucket.');
+    }
     const delegation = this.delegation._bind(this);
     this.policy.addStatements(...delegationStatements(this.bucket.bucketArn, delegation));
     if (props.denyDirectAccess) {
       // Validated above: every exempt principal has an ARN.
       const exemptArns = (props.directAccessPrincipals ?? []).map(principal => principalArn(principal)!);
       this.policy.addStatements(denyDirectAccessStatement(this.bucket.bucketArn, delegation, exemptArns));
-      Annotations.of(this).addWarningV2('cdk-shared-bucket:denyDirectAccess',
-        'denyDirectAccess: requests that do not come through an access point the delegation trusts are denied. autoDeleteObjects, BucketDeployment, replication and administrators call the bucket directly: list their roles in directAccessPrincipals (AccessPointDeployment seeds a folder through an access point instead).');
+      // Only when nobody is exempt: with directAccessPrincipals given, the choice has been made.
+      if (exemptArns.length === 0) {
+        Annotations.of(this).addWarningV2('cdk-shared-bucket:denyDirectAccess',
+          'denyDirectAccess: requests that do not come through an access point the delegation trusts are denied, and directAccessPrincipals is empty. '
+          + 'autoDeleteObjects, BucketDeployment, replication and administrators call the bucket directly: list their roles in directAccessPrincipals (AccessPointDeployment seeds a folder through an access point instead).');
+      }
     }
   }
 
-  /** The access points created through `addUserAccessPoint` and `addVpcAccessPoint`. */
+  /**
+   * Every access point on the bucket created so far in this app, by any route
+   * (`addUserAccessPoint`, `addVpcAccessPoint`, `new UserAccessPoint`, `new VpcAccessPoint`,
+   * `new AccessPoint`) and in any stack.
+   */
   public get accessPoints(): IAccessPoint[] {
-    return [...this._accessPoints];
+    return accessPointsOn(this.bucket);
   }
 
   /**
@@ -249,9 +263,7 @@ export class SharedBucket extends Construct {
    * @param options the identity, its folder and access
    */
   public addUserAccessPoint(id: string, options: UserAccessPointOptions): UserAccessPoint {
-    const userAccessPoint = new UserAccessPoint(this, id, { ...options, outputs: options.outputs ?? this.accessPointOutputs, bucket: this.bucket });
-    this.register(userAccessPoint.accessPoint);
-    return userAccessPoint;
+    return new UserAccessPoint(this, id, { ...options, outputs: options.outputs ?? this.accessPointOutputs, bucket: this.bucket });
   }
 
   /**
@@ -262,19 +274,8 @@ export class SharedBucket extends Construct {
    * @param options the VPC, the folder and its consumers
    */
   public addVpcAccessPoint(id: string, options: VpcAccessPointOptions): VpcAccessPoint {
-    const vpcAccessPoint = new VpcAccessPoint(this, id, { ...options, outputs: options.outputs ?? this.accessPointOutputs, bucket: this.bucket });
-    this.register(vpcAccessPoint.accessPoint);
-    return vpcAccessPoint;
+    return new VpcAccessPoint(this, id, { ...options, outputs: options.outputs ?? this.accessPointOutputs, bucket: this.bucket });
   }
-
-  private register(accessPoint: IAccessPoint): void {
-    this._accessPoints.push(accessPoint);
-    if (!this.delegation._admits(accessPoint.accessPointName)) {
-      throw new Error(`SharedBucket at '${this.node.path}': the access point ${accessPoint.node.path} is named "${accessPoint.accessPointName}", `
-        + 'which the delegation (AccessPointDelegation.accessPoints) does not trust: the bucket would deny every request through it. Name it to match the pattern.');
-    }
-  }
-
 }
 
 /** Every problem with SharedBucket props, each naming the prop. */

@@ -13,8 +13,6 @@ import {
   actionsFor,
   consoleParts,
   consoleRootListingPart,
-  exclusiveAccessStatement,
-  folderConfinementStatements,
   toResourceStatement,
   toStatement,
 } from './policy';
@@ -94,6 +92,7 @@ export interface UserAccessPointOptions {
    * principal that is not an IAM user of this account is denied, and every request outside the
    * folder is denied whoever makes it. An IAM user outside the group whose own policy allows the
    * access point can still reach the folder (with `PER_USER_FOLDER`: only a folder of their name).
+   * Principals granted through `accessPoint` later are spared too.
    *
    * @default true
    */
@@ -128,8 +127,9 @@ export class UserAccessPoint extends Construct {
   public static readonly PER_USER_FOLDER = PER_USER_FOLDER;
 
   /**
-   * The access point. Grants made directly on it are denied by the exclusive statement unless
-   * `exclusive` is false.
+   * The access point. Grants made directly on it (e.g. `accessPoint.grantRead(role, 'reports/')`)
+   * also spare the grantee from the exclusive deny; a grantee whose ARN cannot be told (a service,
+   * an account, a group) is refused while `exclusive` is true.
    */
   public readonly accessPoint: AccessPoint;
 
@@ -181,17 +181,17 @@ export class UserAccessPoint extends Construct {
       ? new iam.AccountPrincipal(Stack.of(this).account)
       : props.identity.grantPrincipal;
     const grantee = identityGrantee(this, props.identity, kind, props.identityPolicy ?? IdentityPolicy.INLINE);
-    this.accessPoint._grant(grantee, actionsFor(this.access), this.prefix, { resourcePolicyPrincipal, prefixChecked: true });
+    this.accessPoint._grant(grantee, actionsFor(this.access), this.prefix, {
+      resourcePolicyPrincipal, prefixChecked: true, exclusiveArn: this.identityArnPattern(kind),
+    });
     // A role's overflow is moved into managed policies by aws-cdk-lib; users and groups get no such help.
     trackBudgets(this, kind === 'role' ? undefined : { name: identityName(props.identity, kind), kind, construct: props.identity });
 
     if (props.exclusive ?? true) {
-      this.accessPoint.addToResourcePolicy(exclusiveAccessStatement(this.accessPoint.accessPointArn, [this.identityArnPattern(kind)]));
+      // Later grants on the access point (accessPoint.grantRead(...)) join the allow-list.
+      this.accessPoint._makeExclusive();
       // Any IAM user of the account passes the group's principal deny: keep them in the folder.
-      if (kind === 'group') {
-        folderConfinementStatements(this.accessPoint.accessPointArn, this.prefix, props.consoleRootListing ?? false)
-          .forEach(s => this.accessPoint.addToResourcePolicy(s));
-      }
+      if (kind === 'group') this.accessPoint._confineToFolder(this.prefix, props.consoleRootListing ?? false);
     }
     if (props.consoleAccess) {
       consoleParts(this.accessPoint.accessPointArn).forEach(part => grantee.grantPrincipal.addToPrincipalPolicy(toStatement(part)));

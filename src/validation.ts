@@ -97,6 +97,20 @@ export function normalizePrefix(prefix: string): string {
 export const FOLDER_PARAMETER_PATTERN = '^[^*?$/]+(/[^*?$/]+)*$';
 
 /**
+ * Whether every normalized prefix of a grant lies in `folder` (`undefined`: every key, which does
+ * not). Tokens cannot be compared: they are let through.
+ */
+export function isWithinFolder(prefixes: readonly string[] | undefined, folder: string): boolean {
+  if (prefixes === undefined) return Token.isUnresolved(folder);
+  return prefixes.every(prefix => Token.isUnresolved(folder) || Token.isUnresolved(prefix) || prefix.startsWith(folder));
+}
+
+/** The keys of a grant, for messages: `every key`, or the folders in quotes. */
+export function describeKeys(prefixes: readonly string[] | undefined): string {
+  return prefixes === undefined ? 'every key' : prefixes.map(prefix => `"${prefix}"`).join(', ');
+}
+
+/**
  * A prefix that is a token cannot be checked here: say so, since a value with `*` or `?` at
  * deploy time would widen the grant, and `bob/` would become `bob//`. Silent when the token is a
  * CfnParameter (alone, or followed by `/`) whose `allowedValues` or `allowedPattern` admit only

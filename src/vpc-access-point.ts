@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Lazy, Names, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token, TokenComparison, Tokenization } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,11 +8,12 @@ import { Access } from './access';
 import { AccessPoint } from './access-point';
 import { trackBudgets } from './budgets';
 import { ConsumerOutputs } from './consumer-outputs';
-import { ActionSet, actionsFor, combineActions, endpointStatements, exclusiveAccessStatement, getAccessPointPart } from './policy';
+import { ActionSet, actionsFor, combineActions, endpointStatements, getAccessPointPart } from './policy';
 import { principalArn } from './principals';
 import { addConsumerOutputs, validateConsumerOutputs } from './publish-outputs';
 import { ReaderFunction } from './reader-function';
-import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
+import { chooseS3Endpoint, routeTablesOfEndpoint } from './s3-gateway-endpoint';
+import { describeKeys, isWithinFolder, normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix, warnIfUnresolvedPrefix } from './validation';
 
 /**
  * Options for a VpcAccessPoint, as `SharedBucket.addVpcAccessPoint` takes them.
@@ -46,14 +47,16 @@ export interface VpcAccessPointOptions {
    * An existing S3 gateway endpoint of the VPC. Its policy is left alone unless
    * `restrictEndpoint` is true.
    *
-   * @default - one S3 gateway endpoint per VPC, created by this library and shared by its VpcAccessPoints
+   * @default - an S3 gateway endpoint that the app already defines on the VPC and that covers the
+   * route tables of `vpcSubnets` (used like a passed one); otherwise one S3 gateway endpoint per
+   * VPC and stack, created by this library and shared by its VpcAccessPoints
    */
   readonly endpoint?: ec2.IGatewayVpcEndpoint;
 
   /**
-   * Make the policy of the endpoint passed as `endpoint` an allow-list of this library's access
-   * points and folders. Other S3 use through that endpoint stops working. An endpoint this library
-   * creates always has the allow-list.
+   * Make the policy of the endpoint passed as `endpoint` (or found on the VPC) an allow-list of
+   * this library's access points and folders. Other S3 use through that endpoint stops working. An
+   * endpoint this library creates always has the allow-list.
    *
    * @default false
    */
@@ -92,15 +95,17 @@ export interface VpcAccessPointOptions {
 
   /**
    * Your own principals or functions that get `access` to the folder through the access point.
+   * A Lambda function of the app must run in subnets of the VPC whose route tables the endpoint
+   * holds: one that cannot reach the access point is refused.
    *
    * @default - none
    */
   readonly consumers?: iam.IGrantable[];
 
   /**
-   * Deny data requests of every principal but the reader and the consumers (matched on
-   * `aws:PrincipalArn`) at this access point, including same-account admins whose identity
-   * policies allow `s3:*`. Consumers must then be roles, users, functions with a role, or
+   * Deny data requests of every principal but the reader, the consumers and later grantees
+   * (matched on `aws:PrincipalArn`) at this access point, including same-account admins whose
+   * identity policies allow `s3:*`. Consumers must then be roles, users, functions with a role, or
    * `ArnPrincipal`s.
    *
    * It spares the reader's and consumers' roles, whoever runs as them (`lambda:UpdateFunctionCode`,
@@ -135,8 +140,9 @@ export interface VpcAccessPointProps extends VpcAccessPointOptions {
  */
 export class VpcAccessPoint extends Construct {
   /**
-   * The VPC-origin access point. Grants made directly on it are denied by the exclusive statement
-   * unless `exclusive` is false: use `grantRead` instead.
+   * The VPC-origin access point. Grants made directly on it (in the folder) join the exclusive
+   * allow-list and the endpoint's allow-list, like `grantRead`; grants outside the folder, which
+   * the endpoint would deny, are refused.
    */
   public readonly accessPoint: AccessPoint;
 
@@ -152,10 +158,12 @@ export class VpcAccessPoint extends Construct {
   /** What consumers may do in the folder. */
   public readonly access: Access;
 
-  /** `aws:PrincipalArn` of every principal granted access; the exclusive deny spares only these. */
-  private readonly consumerArns: string[] = [];
+  /** Functions of the app granted access, with where they were granted (for messages). */
+  private readonly functionGrantees: Array<{ readonly fn: lambda.Function; readonly where: string }> = [];
 
-  private readonly exclusive: boolean;
+  private readonly vpc: ec2.IVpc;
+
+  private readonly reader: boolean;
 
   /** The endpoint whose policy this construct writes, and the actions it lets through so far. */
   private readonly restrictedEndpoint?: ec2.GatewayVpcEndpoint;
@@ -168,6 +176,13 @@ export class VpcAccessPoint extends Construct {
     const selection = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     const { problems, subnets } = validateVpcProps(this, props, selection);
     throwIfInvalid(this, 'VpcAccessPoint', problems);
+    const choice = props.endpoint === undefined ? chooseS3Endpoint(this, props.vpc, subnets) : undefined;
+    throwIfInvalid(this, 'VpcAccessPoint', [
+      ...(choice?.problems ?? []),
+      ...(props.restrictEndpoint !== undefined && props.endpoint === undefined && !choice?.found
+        ? ['restrictEndpoint: only applies to an endpoint passed as endpoint (or found on the VPC); the endpoint this library creates always allows just its own access points and folders']
+        : []),
+    ]);
     if (subnets.some(subnet => props.vpc.privateSubnets.includes(subnet))) {
       Annotations.of(this).addWarningV2('cdk-shared-bucket:egressSubnets',
         'vpcSubnets: PRIVATE_WITH_EGRESS subnets are selected. S3 traffic still takes the gateway endpoint, but the subnets can reach the internet; PRIVATE_ISOLATED subnets cannot.');
@@ -177,23 +192,31 @@ export class VpcAccessPoint extends Construct {
     this.prefix = normalizePrefix(props.prefix);
     this.access = props.access ?? Access.READ;
     this.bucket = props.bucket;
-    this.exclusive = props.exclusive ?? true;
+    this.vpc = props.vpc;
+    this.reader = props.reader ?? true;
     this.accessPoint = new AccessPoint(this, 'AccessPoint', { bucket: props.bucket, vpc: props.vpc, accessPointName: props.accessPointName });
-    if (this.exclusive) {
-      // Rendered at synth, so that grantRead() after construction counts too. With nobody granted
-      // yet, only the account root (which could rewrite the policy anyway) is spared.
-      const spared = Lazy.list({ produce: () => (this.consumerArns.length > 0 ? this.consumerArns : [accountRootArn(this)]) });
-      this.accessPoint.addToResourcePolicy(exclusiveAccessStatement(this.accessPoint.accessPointArn, spared));
-    }
-    this.endpoint = props.endpoint ?? sharedEndpoint(this, props.vpc, subnets);
+    // Every grant on the access point, now or later (grantRead, accessPoint.grantRead), joins the
+    // allow-list; with nobody granted yet, only the account root is spared.
+    if (props.exclusive ?? true) this.accessPoint._makeExclusive();
+    this.endpoint = props.endpoint ?? choice!.endpoint!;
 
-    if (props.endpoint === undefined || props.restrictEndpoint) {
+    if ((props.endpoint === undefined && !choice!.found) || props.restrictEndpoint) {
       this.restrictedEndpoint = this.endpoint as ec2.GatewayVpcEndpoint;
-      this.allowThroughEndpoint(this.access);
+      this.allowThroughEndpoint(actionsFor(this.access));
+      // Grants made on the access point itself must pass the endpoint's allow-list too.
+      this.accessPoint._onGrant((principal, keys, actions) => {
+        if (!isWithinFolder(keys.prefixes, this.prefix)) {
+          throw new Error(`[${this.accessPoint.node.path}] cannot grant ${principal} ${describeKeys(keys.prefixes)} through this VPC access point: `
+            + `the policy of its endpoint ${this.endpoint.node.path} allows only "${this.prefix}", so the grant would be void. Grant a folder under "${this.prefix}", or use another VpcAccessPoint`);
+        }
+        this.allowThroughEndpoint(actions);
+      });
     } else {
       Annotations.of(this).addWarningV2('cdk-shared-bucket:endpointPolicyUnchanged',
-        'endpoint: the policy of the given endpoint is left as it is. It must allow the access point and bucket ARNs of this folder (or set restrictEndpoint: true).');
+        `endpoint: the policy of the ${choice?.found ? `S3 gateway endpoint the VPC already has (${this.endpoint.node.path}), used because a route table takes one S3 gateway endpoint only,` : 'given endpoint'} is left as it is. `
+        + 'It must allow the access point and bucket ARNs of this folder (or set restrictEndpoint: true).');
     }
+    this.node.addValidation({ validate: () => this.checkReachable() });
 
     if (props.reader ?? true) {
       const securityGroup = new ec2.SecurityGroup(this, 'ReaderSecurityGroup', {
@@ -210,10 +233,10 @@ export class VpcAccessPoint extends Construct {
         memorySize: props.readerMemorySize ?? READER_DEFAULT_MEMORY_MB,
       });
       this.readerFunction = reader;
-      this.grantAccess(reader, Access.READ);
+      this.grantAccess(reader, Access.READ, 'reader');
       trackBudgets(this);
     }
-    (props.consumers ?? []).forEach(consumer => this.grantAccess(consumer, this.access));
+    (props.consumers ?? []).forEach((consumer, i) => this.grantAccess(consumer, this.access, `consumers[${i}]`));
     addConsumerOutputs(this, {
       accessPointName: this.accessPoint.accessPointName,
       arn: this.accessPoint.accessPointArn,
@@ -229,13 +252,52 @@ export class VpcAccessPoint extends Construct {
    * @param grantee the principal or function
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.grantAccess(grantee, Access.READ);
+    return this.grantAccess(grantee, Access.READ, 'grantRead');
   }
 
-  /** Let `access` through the endpoint this construct restricts, once per access level granted. */
-  private allowThroughEndpoint(access: Access): void {
+  /**
+   * At synth: every Lambda function of the app granted access runs in subnets of this VPC whose
+   * route tables the endpoint holds (S3 rejects any other request to a VPC-origin access point
+   * before policies are evaluated); and somebody can use the access point at all.
+   */
+  private checkReachable(): string[] {
+    const problems: string[] = [];
+    const routed = routeTablesOfEndpoint(this.endpoint);
+    const allSubnets = [...this.vpc.publicSubnets, ...this.vpc.privateSubnets, ...this.vpc.isolatedSubnets];
+    const vpcSubnets = new Map(allSubnets.map(subnet => [subnet.subnetId, subnet]));
+    for (const { fn, where } of this.functionGrantees) {
+      const config = (fn.node.defaultChild as lambda.CfnFunction).vpcConfig as lambda.CfnFunction.VpcConfigProperty | undefined;
+      const subnetIds = config?.subnetIds;
+      const fix = `run it in the access point's subnets (vpc and vpcSubnets of the function, like ${this.node.path}'s own selection)`;
+      if (subnetIds === undefined || subnetIds.length === 0) {
+        problems.push(`${where}: the function ${fn.node.path} is not in a VPC, so it can never reach the VPC access point ${this.accessPoint.accessPointName} (S3 accepts only requests through an endpoint of ${this.vpc.node.path}); ${fix}`);
+        continue;
+      }
+      if (Token.isUnresolved(config) || Tokenization.reverseList(subnetIds) !== undefined) continue;
+      const outside = subnetIds.filter(id => !vpcSubnets.has(id));
+      if (outside.length > 0) {
+        problems.push(`${where}: the function ${fn.node.path} runs in subnets that are not in ${this.vpc.node.path}, so it can never reach the VPC access point ${this.accessPoint.accessPointName}; ${fix}`);
+        continue;
+      }
+      const unrouted = subnetIds.map(id => vpcSubnets.get(id)!)
+        .filter(subnet => routed !== undefined && !routed.includes(subnet.routeTable.routeTableId));
+      if (unrouted.length > 0) {
+        problems.push(`${where}: the function ${fn.node.path} runs in ${unrouted.map(subnet => subnet.node.path).join(', ')}, whose route tables do not take the S3 gateway endpoint ${this.endpoint.node.path}, `
+          + `so its requests never reach the VPC access point ${this.accessPoint.accessPointName}; ${fix}`);
+      }
+    }
+    if (!this.reader && !this.accessPoint._hasGrantees()) {
+      // A warning, not an error: the access point may be meant for principals granted elsewhere.
+      Annotations.of(this).addWarningV2('cdk-shared-bucket:unusedVpcAccessPoint',
+        'reader is false, consumers is empty and nobody was granted access (grantRead), so nobody in this app can use the access point'
+        + `${this.accessPoint._isExclusive() ? ', and its exclusive policy denies everyone but the account root' : ''}. Add consumers, call grantRead, or keep the reader.`);
+    }
+    return problems;
+  }
+
+  /** Let `actions` on the folder through the endpoint this construct restricts, once per action. */
+  private allowThroughEndpoint(actions: ActionSet): void {
     if (this.restrictedEndpoint === undefined) return;
-    const actions = actionsFor(access);
     const covered = (granted: string[], wanted: string[]) => wanted.every(action => granted.includes(action));
     if (covered(this.endpointActions.objectActions, actions.objectActions) && covered(this.endpointActions.listActions, actions.listActions)) return;
     endpointStatements(this.accessPoint.accessPointArn, this.bucket.bucketArn, this.prefix, actions)
@@ -243,16 +305,8 @@ export class VpcAccessPoint extends Construct {
     this.endpointActions = combineActions(this.endpointActions, actions);
   }
 
-  private grantAccess(grantee: iam.IGrantable, access: Access): iam.Grant {
-    if (this.exclusive) {
-      const arn = principalArn(grantee.grantPrincipal);
-      if (arn === undefined) {
-        throw new Error(`VpcAccessPoint at '${this.node.path}': cannot tell the ARN of ${grantee.grantPrincipal}, so the exclusive access point would deny it; `
-          + 'grant a role, a user, a function with a role or an ArnPrincipal, or set exclusive: false');
-      }
-      this.consumerArns.push(arn);
-    }
-    this.allowThroughEndpoint(access);
+  private grantAccess(grantee: iam.IGrantable, access: Access, where: string): iam.Grant {
+    if (grantee instanceof lambda.Function && grantee !== this.readerFunction) this.functionGrantees.push({ fn: grantee, where });
     const lookup = iam.Grant.addToPrincipal({ grantee, ...getAccessPointPart(this.accessPoint.accessPointArn) });
     return this.accessPoint._grant(grantee, actionsFor(access), this.prefix, { prefixChecked: true }).combine(lookup);
   }
@@ -293,10 +347,6 @@ function validateReaderOptions(props: VpcAccessPointProps): string[] {
   return problems;
 }
 
-function accountRootArn(scope: Construct): string {
-  return Stack.of(scope).formatArn({ service: 'iam', region: '', resource: 'root', arnFormat: ArnFormat.NO_RESOURCE_NAME });
-}
-
 /** Every problem with the VPC props, and the selected subnets. */
 function validateVpcProps(scope: IConstruct, props: VpcAccessPointProps, selection: ec2.SubnetSelection) {
   const problems = [
@@ -331,35 +381,8 @@ function validateVpcProps(scope: IConstruct, props: VpcAccessPointProps, selecti
       }
     });
   }
-  if (props.restrictEndpoint !== undefined && props.endpoint === undefined) {
-    problems.push('restrictEndpoint: only applies to an endpoint passed as endpoint; the endpoint this library creates always allows just its own access points and folders');
-  }
   if (props.restrictEndpoint && props.endpoint && !(props.endpoint instanceof ec2.GatewayVpcEndpoint)) {
     problems.push('restrictEndpoint: the endpoint is imported, so its policy cannot be changed here; restrict it where it is defined, or pass the GatewayVpcEndpoint construct');
   }
   return { problems, subnets };
 }
-
-/**
- * The S3 gateway endpoint this library keeps per VPC and stack: created once, in the stack of the
- * first VpcAccessPoint (so a VPC from another stack gets no reference back to the bucket), then
- * reused, with the route tables of every selection added.
- */
-function sharedEndpoint(scope: Construct, vpc: ec2.IVpc, subnets: ec2.ISubnet[]): ec2.GatewayVpcEndpoint {
-  const stack = Stack.of(scope);
-  const id = `SharedBucketS3Endpoint${Names.nodeUniqueId(vpc.node)}`;
-  let shared = sharedEndpoints.get(stack)?.get(vpc);
-  if (shared === undefined) {
-    const routeTables = new Set<string>();
-    const endpoint = new ec2.GatewayVpcEndpoint(stack, id, { vpc, service: ec2.GatewayVpcEndpointAwsService.S3 });
-    (endpoint.node.defaultChild as ec2.CfnVPCEndpoint).routeTableIds = Lazy.list({ produce: () => [...routeTables] });
-    shared = { endpoint, routeTables };
-    const perVpc = sharedEndpoints.get(stack) ?? new Map();
-    perVpc.set(vpc, shared);
-    sharedEndpoints.set(stack, perVpc);
-  }
-  subnets.forEach(subnet => shared!.routeTables.add(subnet.routeTable.routeTableId));
-  return shared.endpoint;
-}
-
-const sharedEndpoints = new WeakMap<Stack, Map<ec2.IVpc, { endpoint: ec2.GatewayVpcEndpoint; routeTables: Set<string> }>>();

@@ -114,8 +114,10 @@ describe('AccessPoint', () => {
       expect(accessPoint.networkOrigin).toBe(NetworkOrigin.VPC);
     });
 
-    test('passes bucketAccountId through', () => {
-      const { stack } = setup({ bucketAccountId: OTHER_ACCOUNT });
+    test('passes bucketAccountId through for an imported bucket whose account it does not know', () => {
+      const stack = new Stack(new App(), 'Stack', { env: ENV });
+      const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'partner-bucket');
+      new AccessPoint(stack, 'AP', { bucket, accessPointName: NAME, bucketAccountId: OTHER_ACCOUNT });
       Template.fromStack(stack).hasResourceProperties('AWS::S3::AccessPoint', { BucketAccountId: OTHER_ACCOUNT });
     });
 

@@ -519,6 +519,8 @@ describe('VpcAccessPoint', () => {
         runtime: lambda.Runtime.NODEJS_22_X,
         handler: 'index.handler',
         code: lambda.Code.fromInline('exports.handler = async () => {};'),
+        vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       });
       new VpcAccessPoint(stack, 'App', { bucket: shared.bucket, vpc, prefix: 'app', accessPointName: NAME, reader: false, consumers: [fn] });
       expect(roleStatements(Template.fromStack(stack), 'ConsumerServiceRole')).toEqual([
