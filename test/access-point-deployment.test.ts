@@ -101,7 +101,7 @@ describe('AccessPointDeployment', () => {
             Effect: 'Deny',
             Principal: { AWS: '*' },
             Resource: [apArn(SEED_AP), apArn(SEED_AP, '/object/*')],
-            Condition: { ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [role, 'Arn'] }] } },
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [role, 'Arn'] }] } },
           })],
         },
       });
