@@ -26,16 +26,24 @@ export const MULTI_REGION_ACCESS_POINT_ACTIONS = ['s3:CreateMultiRegionAccessPoi
 
 /**
  * Bucket settings that decide who may reach the data: the bucket policy, ACLs (and the ownership
- * setting that turns them back on), Block Public Access, and the two features that copy objects or
- * key names elsewhere.
+ * setting that turns them back on), Block Public Access; the features that copy objects or key
+ * names elsewhere (replication, inventory, server access logs, S3 Metadata tables); and the two
+ * that let S3 itself destroy what the RCP keeps principals from deleting (lifecycle expiration,
+ * suspending versioning so that overwrites replace data). Event notifications (key names to a
+ * queue, topic or function) are not denied: aws-cdk-lib sets them from a custom resource with a
+ * role of its own, which is not an administrator (docs/guardrails.md).
  */
 export const BUCKET_ACCESS_ACTIONS = [
+  's3:CreateBucketMetadataTableConfiguration',
   's3:DeleteBucketPolicy',
   's3:PutBucketAcl',
+  's3:PutBucketLogging',
   's3:PutBucketOwnershipControls',
   's3:PutBucketPolicy',
   's3:PutBucketPublicAccessBlock',
+  's3:PutBucketVersioning',
   's3:PutInventoryConfiguration',
+  's3:PutLifecycleConfiguration',
   's3:PutReplicationConfiguration',
 ];
 
@@ -51,6 +59,25 @@ export const TENANT_TAG_ACTIONS = [
   'iam:UntagRole',
   'iam:UntagUser',
   'sts:TagSession',
+];
+
+/**
+ * Taking over a principal the guardrails exempt (`aws:PrincipalArn` compares ARNs only): a new
+ * trust policy and then `sts:AssumeRole`; deleting a role or user and creating one with the same
+ * ARN (or a new one whose name matches an exempt pattern); new credentials for a user. The role
+ * actions are those AWS Control Tower denies to protect its own roles (CT.IAM.PV.1,
+ * https://docs.aws.amazon.com/controltower/latest/controlreference/ct-iam-pv-1.html), without the
+ * policy changes, which give the attacker nothing it can use.
+ */
+export const EXEMPT_PRINCIPAL_TAKEOVER_ACTIONS = [
+  'iam:CreateAccessKey',
+  'iam:CreateLoginProfile',
+  'iam:CreateRole',
+  'iam:CreateUser',
+  'iam:DeleteRole',
+  'iam:DeleteUser',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateLoginProfile',
 ];
 
 /** What the guardrails protect and whom they exempt, as plain (possibly token) strings. */
@@ -126,6 +153,13 @@ export function guardrailScpStatements(input: GuardrailInput): iam.PolicyStateme
       effect: iam.Effect.DENY,
       actions: BUCKET_ACCESS_ACTIONS,
       resources: [guardrailBucketArn(input)],
+      conditions: exemptAdministrators(input),
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyExemptPrincipalTakeover',
+      effect: iam.Effect.DENY,
+      actions: EXEMPT_PRINCIPAL_TAKEOVER_ACTIONS,
+      resources: [...new Set([...input.administratorArns, ...input.directAccessPrincipalArns])],
       conditions: exemptAdministrators(input),
     }),
   ];
