@@ -64,21 +64,35 @@ export const TENANT_TAG_ACTIONS = [
 /**
  * Taking over a principal the guardrails exempt (`aws:PrincipalArn` compares ARNs only): a new
  * trust policy and then `sts:AssumeRole`; deleting a role or user and creating one with the same
- * ARN (or a new one whose name matches an exempt pattern); new credentials for a user. The role
- * actions are those AWS Control Tower denies to protect its own roles (CT.IAM.PV.1,
- * https://docs.aws.amazon.com/controltower/latest/controlreference/ct-iam-pv-1.html), without the
- * policy changes, which give the attacker nothing it can use.
+ * ARN (or a new one whose name matches an exempt pattern); new credentials for a user; new
+ * permissions for it, which a job or function it is passed to then uses (see
+ * `PASS_ROLE_ACTIONS`). The role actions are those AWS Control Tower denies to protect its own
+ * roles (CT.IAM.PV.1, https://docs.aws.amazon.com/controltower/latest/controlreference/ct-iam-pv-1.html).
  */
 export const EXEMPT_PRINCIPAL_TAKEOVER_ACTIONS = [
+  'iam:AttachRolePolicy',
+  'iam:AttachUserPolicy',
   'iam:CreateAccessKey',
   'iam:CreateLoginProfile',
   'iam:CreateRole',
   'iam:CreateUser',
   'iam:DeleteRole',
+  'iam:DeleteRolePermissionsBoundary',
   'iam:DeleteUser',
+  'iam:DeleteUserPermissionsBoundary',
+  'iam:PutRolePolicy',
+  'iam:PutUserPolicy',
   'iam:UpdateAssumeRolePolicy',
   'iam:UpdateLoginProfile',
 ];
+
+/**
+ * Passing a direct-access role (e.g. replication's, which S3 Batch Replication also assumes) to a
+ * service: an S3 Batch Operations copy job run as that role reads the bucket directly, past the
+ * RCP. Administrators' roles are not covered: the CDK deploy role passes the CloudFormation
+ * execution role, so whoever may do that is an administrator (docs/guardrails.md).
+ */
+export const PASS_ROLE_ACTIONS = ['iam:PassRole'];
 
 /** What the guardrails protect and whom they exempt, as plain (possibly token) strings. */
 export interface GuardrailInput {
@@ -163,6 +177,15 @@ export function guardrailScpStatements(input: GuardrailInput): iam.PolicyStateme
       conditions: exemptAdministrators(input),
     }),
   ];
+  if (input.directAccessPrincipalArns.length > 0) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'DenyPassingDirectAccessRoles',
+      effect: iam.Effect.DENY,
+      actions: PASS_ROLE_ACTIONS,
+      resources: input.directAccessPrincipalArns,
+      conditions: exemptAdministrators(input),
+    }));
+  }
   if (input.tenantTag !== undefined) {
     statements.push(new iam.PolicyStatement({
       sid: 'DenyTenantTagChanges',

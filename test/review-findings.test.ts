@@ -143,11 +143,17 @@ describe('review findings', () => {
       { name: 'give the administrator user an access key', action: 'iam:CreateAccessKey', resource: OPERATOR, closedBy: TAKEOVER },
       { name: 'give the administrator user a console password', action: 'iam:CreateLoginProfile', resource: OPERATOR, closedBy: TAKEOVER },
       { name: 'reset the administrator user\'s console password', action: 'iam:UpdateLoginProfile', resource: OPERATOR, closedBy: TAKEOVER },
+      // New permissions for the replication role, then a job run as it (below).
+      { name: 'give the replication role s3:GetObject', action: 'iam:PutRolePolicy', resource: REPLICATION, closedBy: TAKEOVER },
+      { name: 'attach a managed policy to the replication role', action: 'iam:AttachRolePolicy', resource: REPLICATION, closedBy: TAKEOVER },
+      // S3 Batch Operations (CreateJob with RoleArn) runs a copy of every key as the role it is passed.
+      { name: 'pass the replication role to an S3 Batch Operations job', action: 'iam:PassRole', resource: REPLICATION, closedBy: 'DenyPassingDirectAccessRoles' },
     ])).toEqual([]);
 
     // Roles that are not exempt stay the account's business.
     expect((await manage(ADMIN, 'iam:UpdateAssumeRolePolicy', `arn:aws:iam::${ACCOUNT}:role/Unrelated`, [GUARDED.scp])).result).toBe('Allowed');
     expect((await manage(ADMIN, 'iam:CreateRole', `arn:aws:iam::${ACCOUNT}:role/Mallory`, [GUARDED.scp])).result).toBe('Allowed');
+    expect((await manage(ADMIN, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/Unrelated`, [GUARDED.scp])).result).toBe('Allowed');
   });
 
   test('an admin cannot send the bucket\'s key names elsewhere or have S3 destroy its data by changing bucket settings', async () => {
