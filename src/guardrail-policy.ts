@@ -26,16 +26,24 @@ export const MULTI_REGION_ACCESS_POINT_ACTIONS = ['s3:CreateMultiRegionAccessPoi
 
 /**
  * Bucket settings that decide who may reach the data: the bucket policy, ACLs (and the ownership
- * setting that turns them back on), Block Public Access, and the two features that copy objects or
- * key names elsewhere.
+ * setting that turns them back on), Block Public Access; the features that copy objects or key
+ * names elsewhere (replication, inventory, server access logs, S3 Metadata tables); and the two
+ * that let S3 itself destroy what the RCP keeps principals from deleting (lifecycle expiration,
+ * suspending versioning so that overwrites replace data). Event notifications (key names to a
+ * queue, topic or function) are not denied: aws-cdk-lib sets them from a custom resource with a
+ * role of its own, which is not an administrator (docs/guardrails.md).
  */
 export const BUCKET_ACCESS_ACTIONS = [
+  's3:CreateBucketMetadataTableConfiguration',
   's3:DeleteBucketPolicy',
   's3:PutBucketAcl',
+  's3:PutBucketLogging',
   's3:PutBucketOwnershipControls',
   's3:PutBucketPolicy',
   's3:PutBucketPublicAccessBlock',
+  's3:PutBucketVersioning',
   's3:PutInventoryConfiguration',
+  's3:PutLifecycleConfiguration',
   's3:PutReplicationConfiguration',
 ];
 
@@ -52,6 +60,39 @@ export const TENANT_TAG_ACTIONS = [
   'iam:UntagUser',
   'sts:TagSession',
 ];
+
+/**
+ * Taking over a principal the guardrails exempt (`aws:PrincipalArn` compares ARNs only): a new
+ * trust policy and then `sts:AssumeRole`; deleting a role or user and creating one with the same
+ * ARN (or a new one whose name matches an exempt pattern); new credentials for a user; new
+ * permissions for it, which a job or function it is passed to then uses (see
+ * `PASS_ROLE_ACTIONS`). The role actions are those AWS Control Tower denies to protect its own
+ * roles (CT.IAM.PV.1, https://docs.aws.amazon.com/controltower/latest/controlreference/ct-iam-pv-1.html).
+ */
+export const EXEMPT_PRINCIPAL_TAKEOVER_ACTIONS = [
+  'iam:AttachRolePolicy',
+  'iam:AttachUserPolicy',
+  'iam:CreateAccessKey',
+  'iam:CreateLoginProfile',
+  'iam:CreateRole',
+  'iam:CreateUser',
+  'iam:DeleteRole',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:DeleteUser',
+  'iam:DeleteUserPermissionsBoundary',
+  'iam:PutRolePolicy',
+  'iam:PutUserPolicy',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:UpdateLoginProfile',
+];
+
+/**
+ * Passing a direct-access role (e.g. replication's, which S3 Batch Replication also assumes) to a
+ * service: an S3 Batch Operations copy job run as that role reads the bucket directly, past the
+ * RCP. Administrators' roles are not covered: the CDK deploy role passes the CloudFormation
+ * execution role, so whoever may do that is an administrator (docs/guardrails.md).
+ */
+export const PASS_ROLE_ACTIONS = ['iam:PassRole'];
 
 /** What the guardrails protect and whom they exempt, as plain (possibly token) strings. */
 export interface GuardrailInput {
@@ -128,7 +169,23 @@ export function guardrailScpStatements(input: GuardrailInput): iam.PolicyStateme
       resources: [guardrailBucketArn(input)],
       conditions: exemptAdministrators(input),
     }),
+    new iam.PolicyStatement({
+      sid: 'DenyExemptPrincipalTakeover',
+      effect: iam.Effect.DENY,
+      actions: EXEMPT_PRINCIPAL_TAKEOVER_ACTIONS,
+      resources: [...new Set([...input.administratorArns, ...input.directAccessPrincipalArns])],
+      conditions: exemptAdministrators(input),
+    }),
   ];
+  if (input.directAccessPrincipalArns.length > 0) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'DenyPassingDirectAccessRoles',
+      effect: iam.Effect.DENY,
+      actions: PASS_ROLE_ACTIONS,
+      resources: input.directAccessPrincipalArns,
+      conditions: exemptAdministrators(input),
+    }));
+  }
   if (input.tenantTag !== undefined) {
     statements.push(new iam.PolicyStatement({
       sid: 'DenyTenantTagChanges',
