@@ -14,10 +14,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { buildScenario, buildStrictScenario } from '../examples/scenario';
 import {
-  Access, AccessPoint, AccessPointDelegation, IdentityPolicy, SharedBucket, SharedBucketEncryption, UserAccessPoint,
+  Access, AccessPoint, AccessPointDelegation, AccessPointDeployment, AccessPointGuardrails, IdentityPolicy, SharedBucket, SharedBucketEncryption,
+  UserAccessPoint,
 } from '../src';
 import { FOLDER_PARAMETER_PATTERN } from '../src/validation';
 
@@ -176,6 +178,41 @@ function otherOptions(app: App): void {
   new UserAccessPoint(shard, 'Tenant7', { bucket: shared.bucket, identity: role, prefix: 'tenant-7/' });
 }
 
+/**
+ * Seeding through an access point, grants on many folders, outputs for consumers, console root
+ * listing; and the organization guardrails, attached (in a management account's stack).
+ */
+function seedingOutputsAndGuardrails(app: App): void {
+  const stack = new LintStack(app, 'LintSeedingAndOutputs');
+  const deployRole = new iam.Role(stack, 'DeployRole', { assumedBy: new iam.AccountRootPrincipal() });
+  const shared = new SharedBucket(stack, 'Shared', {
+    bucketName: 'lint-seeded-bucket',
+    denyDirectAccess: true,
+    directAccessPrincipals: [deployRole],
+    accessPointOutputs: { ssmParameterPrefix: 'lint-shared' },
+  });
+  new AccessPointDeployment(stack, 'Seed', { bucket: shared.bucket, sources: [s3deploy.Source.data('hello.txt', 'hello')], prefix: 'seed/' });
+  const alice = new iam.User(stack, 'Alice', { userName: 'lint-alice' });
+  shared.addUserAccessPoint('Alice', {
+    identity: alice,
+    accessPointName: 'lint-alice',
+    consoleAccess: true,
+    consoleRootListing: true,
+    outputs: { cfnOutputs: true, exportPrefix: 'lint' },
+  });
+  const analytics = new AccessPoint(stack, 'Analytics', { bucket: shared.bucket, accessPointName: 'lint-analytics' });
+  analytics.grantFolders(new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() }), ['reports/', 'exports/'], Access.READ);
+
+  const management = new LintStack(app, 'LintGuardrails');
+  new AccessPointGuardrails(management, 'Guardrails', {
+    bucket: s3.Bucket.fromBucketAttributes(management, 'Bucket', { bucketName: 'lint-seeded-bucket', account: ACCOUNT }),
+    administrators: [iam.Role.fromRoleArn(management, 'Deployer', `arn:aws:iam::${ACCOUNT}:role/deployer`)],
+    accessPointNamePattern: 'lint-*',
+    tenantTag: 'tenant',
+    targetIds: ['ou-abcd-12345678'],
+  });
+}
+
 /** Synthesize every lint stack and the example app into `dir`; the template files. */
 function synthesizeAll(dir: string): string[] {
   const app = new App({ outdir: dir });
@@ -185,6 +222,7 @@ function synthesizeAll(dir: string): string[] {
   vpcAccessPoints(app);
   accessPointsAndAdoption(app);
   otherOptions(app);
+  seedingOutputsAndGuardrails(app);
   const assembly = app.synth();
   return assembly.stacks.map(stack => path.join(dir, stack.templateFile));
 }
@@ -220,8 +258,8 @@ describe('cfn-lint', () => {
 
   test('lints the example app and the stacks that use every option', () => {
     expect(templates).toEqual([
-      'LintAdopted.template.json', 'LintBucketAndUsers.template.json', 'LintOtherOptions.template.json', 'LintPartner.template.json',
-      'LintShard.template.json', 'LintVpc.template.json',
+      'LintAdopted.template.json', 'LintBucketAndUsers.template.json', 'LintGuardrails.template.json', 'LintOtherOptions.template.json',
+      'LintPartner.template.json', 'LintSeedingAndOutputs.template.json', 'LintShard.template.json', 'LintVpc.template.json',
       'SharedBucketScenario.template.json', 'SharedBucketScenarioStrict.template.json',
     ]);
   });
