@@ -7,7 +7,15 @@ import { Access } from './access';
 import { registerAccessPoint, sharerOf } from './bucket-registry';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
 import {
-  ActionSet, ActionSets, KeyScope, accessPointObjectArn, actionsFor, exclusiveAccessStatement, folderConfinementStatements, folderGrantParts, toResourceStatement,
+  ActionSet,
+  ActionSets,
+  KeyScope,
+  accessPointObjectArn,
+  actionsFor,
+  exclusiveAccessStatement,
+  folderConfinementStatements,
+  folderGrantParts,
+  toResourceStatement,
 } from './policy';
 import { principalArn } from './principals';
 import { describeKeys, isWithinFolder, normalizeFolders, normalizePrefix, throwIfInvalid, validateAccessPointName, validateFolders, validatePrefix } from './validation';
