@@ -9,6 +9,7 @@ import { createSharedBucket } from './bucket-factory';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
 import { denyDirectAccessStatement, delegationStatement, sslOnlyStatement } from './policy';
 import { principalArn } from './principals';
+import { TenantAccessPoint, TenantAccessPointOptions } from './tenant-access-point';
 import { UserAccessPoint, UserAccessPointOptions } from './user-access-point';
 import { throwIfInvalid, validateBucketName } from './validation';
 import { VpcAccessPoint, VpcAccessPointOptions } from './vpc-access-point';
@@ -214,7 +215,7 @@ export class SharedBucket extends Construct {
     }
   }
 
-  /** The access points created through `addUserAccessPoint` and `addVpcAccessPoint`. */
+  /** The access points created through `addUserAccessPoint`, `addVpcAccessPoint` and `addTenantAccessPoint`. */
   public get accessPoints(): IAccessPoint[] {
     return [...this._accessPoints];
   }
@@ -242,6 +243,19 @@ export class SharedBucket extends Construct {
     const vpcAccessPoint = new VpcAccessPoint(this, id, { ...options, bucket: this.bucket });
     this.register(vpcAccessPoint.accessPoint);
     return vpcAccessPoint;
+  }
+
+  /**
+   * Add one access point for any number of tenants: each tenant role or IAM user reaches only the
+   * folder named by its tenant tag. Add tenants with `addTenant`.
+   *
+   * @param id construct id, under this SharedBucket
+   * @param options the tenant tag, the access and the access point's name
+   */
+  public addTenantAccessPoint(id: string, options: TenantAccessPointOptions = {}): TenantAccessPoint {
+    const tenantAccessPoint = new TenantAccessPoint(this, id, { ...options, bucket: this.bucket });
+    this.register(tenantAccessPoint.accessPoint);
+    return tenantAccessPoint;
   }
 
   private register(accessPoint: IAccessPoint): void {
