@@ -228,6 +228,13 @@ describe('TenantAccessPoint matrix', () => {
     await expectCells('outsiders x every data action x tenant, root and escaping keys', cells, false);
   }, 120_000);
 
+  test('the world carries each role\'s tags from its template, and refuses the keys the harness reserves', () => {
+    expect(w.world.principals.get(roleArn(tenantRoleName(TENANTS.indexOf('acme-corp'))))!.tags).toEqual({ 'tenant': 'acme-corp', [w.tenants.memberTagKey]: 'true' });
+    expect(w.world.principals.get(roleArn('untagged'))!.tags).toEqual({});
+    expect(() => buildWorld({ Resources: {} }, { externalPrincipals: [{ arn: roleArn('x'), tags: { 'xsim-s3-DataAccessPointArn': 'a' } }] }))
+      .toThrow(/tags starting with "xsim-" are reserved/);
+  });
+
   test('the policies that make this true do not grow with the tenants', () => {
     const ap = w.world.accessPoints.get(AP)!;
     expect(JSON.stringify(ap.policy).length).toBeLessThan(6_000);
