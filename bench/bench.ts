@@ -254,7 +254,8 @@ function tenantComparison(n: number): Array<[string, boolean]> {
   console.log(`  time ratio UserAccessPoints / TenantAccessPoint: ${fmt(users.sample.totalMs / tenants.sample.totalMs, 2)}x; template ratio: ${fmt(users.metrics.templateBytes / tenants.metrics.templateBytes, 2)}x`);
   console.log('');
   const constant = small.metrics.maxAccessPointPolicyBytes === tenants.metrics.maxAccessPointPolicyBytes
-    && small.metrics.bucketPolicyBytes === tenants.metrics.bucketPolicyBytes && small.managedBytes === tenants.managedBytes && small.nonRoles === tenants.nonRoles;
+    && small.metrics.bucketPolicyBytes === tenants.metrics.bucketPolicyBytes
+    && small.managedBytes === tenants.managedBytes && small.nonRoles === tenants.nonRoles;
   return [[`TenantAccessPoint: access point, bucket and managed policy sizes and non-role resources identical at N=1 and N=${n}`, constant]];
 }
 

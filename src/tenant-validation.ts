@@ -79,8 +79,8 @@ function actionMatches(pattern: string, action: string): boolean {
 }
 
 function conditionValues(condition: any, operator: string, key: string): unknown {
-  const block = Object.entries(condition ?? {}).find(([op]) => op.toLowerCase() === operator.toLowerCase())?.[1] as Record<string, unknown> | undefined;
-  return Object.entries(block ?? {}).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+  const find = (record: unknown, name: string) => Object.entries(record ?? {}).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  return find(find(condition, operator), key);
 }
 
 function asList(value: unknown): unknown[] {

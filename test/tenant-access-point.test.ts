@@ -2,8 +2,8 @@ import { App, CfnParameter, Stack, Tags } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Access, SharedBucket, SharedBucketEncryption, SharedBucketProps, TenantAccessPoint, TenantAccessPointOptions } from '../src';
-import { SESSION_TAG_GUARD_OPERATOR, sessionTagProblems, validateTenantTagValue } from '../src/tenant-validation';
 import { accessPointPolicyStatements, errorOf } from './helpers';
+import { SESSION_TAG_GUARD_OPERATOR, sessionTagProblems, validateTenantTagValue } from '../src/tenant-validation';
 
 const ACCOUNT = '123456789012';
 const ENV = { account: ACCOUNT, region: 'us-east-1' };

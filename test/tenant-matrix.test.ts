@@ -74,7 +74,10 @@ function prefixesOf(tag: string, other: string): Array<string | undefined> {
   return [`${tag}/`, `${tag}/deep/`, `${other}/`, undefined, '', tag, `${tag}0/`];
 }
 
-function targets(actions: AccessPointActions, objectActions: readonly string[], bucketActions: readonly string[], keys: string[], prefixes: Array<string | undefined>): Target[] {
+function targets(
+  actions: AccessPointActions, objectActions: readonly string[], bucketActions: readonly string[],
+  keys: string[], prefixes: Array<string | undefined>,
+): Target[] {
   const out: Target[] = [];
   for (const action of objectActions) for (const key of keys) out.push({ action, key });
   for (const action of bucketActions) {
@@ -134,7 +137,9 @@ function tenantWorld(): TenantApp {
       { arn: roleArn('AdminTaggedT1'), policies: { AdminS3: S3_STAR }, tags: { tenant: 't1' } },
       { arn: roleArn('MemberWithoutTenantTag'), policies: { Tenant: tenantPolicy, AdminS3: S3_STAR }, tags: member },
       { arn: 'arn:aws:iam::999999999999:role/ForeignTenant', policies: { Tenant: tenantPolicy, AdminS3: S3_STAR }, tags: { ...member, tenant: 't1' } },
-      ...Object.entries(BAD_TAGS).map(([name, tag]) => ({ arn: roleArn(name), policies: { Tenant: tenantPolicy, AdminS3: S3_STAR }, tags: { ...member, tenant: tag } })),
+      ...Object.entries(BAD_TAGS).map(([name, tag]) => ({
+        arn: roleArn(name), policies: { Tenant: tenantPolicy, AdminS3: S3_STAR }, tags: { ...member, tenant: tag },
+      })),
     ],
   });
   return { world, tenants };
@@ -229,7 +234,7 @@ describe('TenantAccessPoint matrix', () => {
   }, 120_000);
 
   test('the world carries each role\'s tags from its template, and refuses the keys the harness reserves', () => {
-    expect(w.world.principals.get(roleArn(tenantRoleName(TENANTS.indexOf('acme-corp'))))!.tags).toEqual({ 'tenant': 'acme-corp', [w.tenants.memberTagKey]: 'true' });
+    expect(w.world.principals.get(roleArn(tenantRoleName(TENANTS.indexOf('acme-corp'))))!.tags).toEqual({ tenant: 'acme-corp', [w.tenants.memberTagKey]: 'true' });
     expect(w.world.principals.get(roleArn('untagged'))!.tags).toEqual({});
     expect(() => buildWorld({ Resources: {} }, { externalPrincipals: [{ arn: roleArn('x'), tags: { 'xsim-s3-DataAccessPointArn': 'a' } }] }))
       .toThrow(/tags starting with "xsim-" are reserved/);
