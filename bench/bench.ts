@@ -5,6 +5,7 @@
  *   npx projen bench            # N = 1, 10, 100, 1000 (about 1.5 minutes on 2 cores)
  *   npx projen bench --quick    # N = 1, 10, 100, 2 repetitions (smoke run)
  *   npx projen bench --strict   # exit code 1 when a target fails
+ *   npx projen bench --tenants-only [--tenants=N]   # only one TenantAccessPoint vs N UserAccessPoints
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,7 +14,7 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 import * as cdk from 'aws-cdk-lib';
 import { Template, TemplateMetrics, templateMetrics, tenantPolicies } from './metrics';
-import { ACCOUNT, BASELINE_TENANT_TYPES, Build, IDENTITY_TYPE, REGION, buildBaseline, buildLibrary } from './stacks';
+import { ACCOUNT, BASELINE_TENANT_TYPES, Build, IDENTITY_TYPE, REGION, buildBaseline, buildLibrary, buildTenants } from './stacks';
 
 const ROOT = path.join(__dirname, '..');
 const BUNDLE = path.join(ROOT, 'assets', 'reader.lambda', 'index.js');
@@ -33,6 +34,9 @@ const TARGETS = {
 interface Options {
   readonly quick: boolean;
   readonly strict: boolean;
+  /** Tenants of the TenantAccessPoint comparison (10,000; 1,000 with --quick). */
+  readonly tenants: number;
+  readonly tenantsOnly: boolean;
 }
 
 /** One timed run. */
@@ -65,10 +69,12 @@ interface Row {
 }
 
 function parseOptions(argv: string[]): Options {
-  const known = new Set(['--quick', '--strict']);
-  const unknown = argv.filter(a => !known.has(a));
-  if (unknown.length > 0) throw new Error(`unknown arguments: ${unknown.join(' ')} (use --quick, --strict)`);
-  return { quick: argv.includes('--quick'), strict: argv.includes('--strict') };
+  const known = new Set(['--quick', '--strict', '--tenants-only']);
+  const unknown = argv.filter(a => !known.has(a) && !/^--tenants=\d+$/.test(a));
+  if (unknown.length > 0) throw new Error(`unknown arguments: ${unknown.join(' ')} (use --quick, --strict, --tenants-only, --tenants=N)`);
+  const quick = argv.includes('--quick');
+  const tenants = argv.find(a => a.startsWith('--tenants='));
+  return { quick, strict: argv.includes('--strict'), tenants: tenants ? Number(tenants.split('=')[1]) : quick ? 1000 : 10_000, tenantsOnly: argv.includes('--tenants-only') };
 }
 
 /** A garbage collection between runs, so that one run does not pay for the previous one's garbage. */
@@ -218,8 +224,52 @@ function machine(): string[] {
   ];
 }
 
+/** One run each: a TenantAccessPoint with N tagged roles, and N UserAccessPoints for the same roles. */
+function tenantComparison(n: number): Array<[string, boolean]> {
+  const measureOne = (build: Build, count = n) => {
+    const { sample, template } = run(build, count, true);
+    const metrics = templateMetrics(template!);
+    const accessPoints = metrics.resourceTypes.get('AWS::S3::AccessPoint') ?? 0;
+    const managed = Object.values(template!.Resources).filter(r => r.Type === 'AWS::IAM::ManagedPolicy');
+    const managedBytes = Math.max(0, ...managed.map(r => Buffer.byteLength(JSON.stringify(r.Properties!.PolicyDocument))));
+    return { sample, metrics, accessPoints, managedBytes, nonRoles: metrics.resourceCount - (metrics.resourceTypes.get(IDENTITY_TYPE) ?? 0) };
+  };
+  const tenants = measureOne(buildTenants);
+  process.stderr.write(`  measured TenantAccessPoint with N=${n}\n`);
+  const users = measureOne(buildLibrary);
+  process.stderr.write(`  measured ${n} UserAccessPoints\n`);
+  const small = measureOne(buildTenants, 1);
+
+  console.log(`Tenants at N=${n}: one TenantAccessPoint against ${n} UserAccessPoints (one run each; same roles)`);
+  console.log(table([
+    ['variant', 'construct ms', 'synth ms', 'total ms', 'cpu ms', 'tpl bytes', 'resources', 'non-role res', 'APs', 'bpol', 'max ap pol', 'max managed pol'],
+    ...([['TenantAccessPoint', tenants], ['UserAccessPoints', users]] as const).map(([name, m]) => [
+      name, fmt(m.sample.constructMs), fmt(m.sample.synthMs), fmt(m.sample.totalMs), fmt(m.sample.cpuMs),
+      String(m.metrics.templateBytes), String(m.metrics.resourceCount), String(m.nonRoles), String(m.accessPoints),
+      String(m.metrics.bucketPolicyBytes), String(m.metrics.maxAccessPointPolicyBytes), String(m.managedBytes),
+    ]),
+  ]));
+  console.log(`  ${n} UserAccessPoints need ${n} access points (AWS allows 10,000 per account and Region) and ${2 * n} resources besides the roles (500 per stack);`);
+  console.log('  both templates hold the N roles, which a real app would spread over stacks; non-role res = resources other than roles.');
+  console.log(`  time ratio UserAccessPoints / TenantAccessPoint: ${fmt(users.sample.totalMs / tenants.sample.totalMs, 2)}x; template ratio: ${fmt(users.metrics.templateBytes / tenants.metrics.templateBytes, 2)}x`);
+  console.log('');
+  const constant = small.metrics.maxAccessPointPolicyBytes === tenants.metrics.maxAccessPointPolicyBytes
+    && small.metrics.bucketPolicyBytes === tenants.metrics.bucketPolicyBytes
+    && small.managedBytes === tenants.managedBytes && small.nonRoles === tenants.nonRoles;
+  return [[`TenantAccessPoint: access point, bucket and managed policy sizes and non-role resources identical at N=1 and N=${n}`, constant]];
+}
+
 function main() {
   const options = parseOptions(process.argv.slice(2));
+  if (options.tenantsOnly) {
+    console.log('cdk-shared-bucket benchmark (--tenants-only)');
+    machine().forEach(line => console.log(line));
+    console.log('');
+    const results = tenantComparison(options.tenants);
+    results.forEach(([name, pass]) => console.log(`  ${pass ? 'PASS' : 'FAIL'}  ${name}`));
+    if (options.strict && results.some(([, pass]) => !pass)) process.exitCode = 1;
+    return;
+  }
   const sizes = options.quick ? [1, 10, 100] : [1, 10, 100, 1000];
   // Five at N=1000 too: with three, the ratio swung by 0.2 between runs on a busy 2-core machine.
   const reps = options.quick ? 2 : 5;
@@ -294,6 +344,8 @@ function main() {
   console.log(`Reader Lambda bundle (assets/reader.lambda/index.js): ${bundle.bytes ?? 'missing, run npx projen bundle'} bytes, SDK v3 external: ${bundle.sdkExternal ? 'yes' : 'NO'}`);
   console.log('');
 
+  const tenantTargets = tenantComparison(options.tenants);
+
   const ratio = largest ? largest.library.totalMs / largest.baseline.totalMs : undefined;
   const maxPerAp = Math.max(...perAp.map(p => p.count));
   const targets: Array<[string, boolean]> = [
@@ -307,6 +359,7 @@ function main() {
       maxPerAp <= TARGETS.maxResourcesPerAccessPoint],
     [`reader bundle <= ${TARGETS.maxBundleBytes} bytes with SDK v3 external (${bundle.bytes ?? 'missing'})`,
       bundle.bytes !== undefined && bundle.bytes <= TARGETS.maxBundleBytes && bundle.sdkExternal],
+    ...tenantTargets,
   ];
   console.log('Targets');
   targets.forEach(([name, pass]) => console.log(`  ${pass ? 'PASS' : 'FAIL'}  ${name}`));

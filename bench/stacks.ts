@@ -138,3 +138,17 @@ export const IDENTITY_TYPE = 'AWS::IAM::Role';
 
 /** Resource types the hand-written stack creates once per tenant, identity included. */
 export const BASELINE_TENANT_TYPES = [IDENTITY_TYPE, 'AWS::S3::AccessPoint', 'AWS::IAM::Policy'];
+
+/**
+ * Attribute-based: a SharedBucket, one TenantAccessPoint, and per tenant the same `iam.Role`,
+ * tagged with its tenant and added. Compared with `buildLibrary` (one UserAccessPoint per tenant).
+ */
+export const buildTenants: Build = (stack, tenants) => {
+  const shared = new SharedBucket(stack, 'Shared');
+  const tenantAccessPoint = shared.addTenantAccessPoint('Tenants', { accessPointName: 'tenants' });
+  for (let i = 0; i < tenants; i++) {
+    const role = tenantRole(stack, i);
+    cdk.Tags.of(role).add('tenant', `tenant-${i}`);
+    tenantAccessPoint.addTenant(role);
+  }
+};

@@ -117,6 +117,8 @@ function validateStack(stack: Stack, tracked: TrackedIdentity[]): string[] {
     if (identities.has(k)) totals.set(k, (totals.get(k) ?? 0) + length);
   };
   for (const resource of resources) {
+    // Inline totals are kept only for tracked identities: with none, resolving attachments is wasted.
+    if (identities.size === 0 && !(resource instanceof iam.CfnManagedPolicy)) continue;
     if (resource instanceof iam.CfnPolicy) {
       const names = stack.resolve([resource.users, resource.roles, resource.groups]) as Array<unknown[] | undefined>;
       const attached = names.flatMap(list => list ?? []);

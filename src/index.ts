@@ -3,6 +3,7 @@ export * from './access-point-delegation';
 export * from './shared-bucket';
 export * from './access-point';
 export * from './user-access-point';
+export * from './tenant-access-point';
 export * from './vpc-access-point';
 export * from './identity-policy';
 export * from './access-point-deployment';

@@ -401,3 +401,54 @@ export function toStatement(part: GrantPart): iam.PolicyStatement {
 export function toResourceStatement(part: GrantPart, principal: iam.IPrincipal): iam.PolicyStatement {
   return new iam.PolicyStatement({ principals: [principal], actions: part.actions, resources: part.resourceArns, conditions: part.conditions });
 }
+
+/** The policy variable of a principal tag, e.g. `${aws:PrincipalTag/tenant}`. */
+export function principalTagVariable(tagKey: string): string {
+  return `\${aws:PrincipalTag/${tagKey}}`;
+}
+
+/** The folder of a tenant principal: named by the value of its tenant tag. */
+export function tenantFolder(tenantTag: string): string {
+  return `${principalTagVariable(tenantTag)}/`;
+}
+
+/**
+ * Make a tenant access point exclusive in one statement, whatever the number of tenants: every
+ * principal without the membership tag (`memberTagKey` = `memberTagValue`) is denied data access,
+ * even an admin whose identity policy allows `s3:*`. A missing tag makes `StringNotEquals` true.
+ */
+export function tenantMembershipStatement(accessPointArn: string, memberTagKey: string, memberTagValue: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyNonTenants',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: [...DATA_ACTIONS, ...ACCESS_POINT_BUCKET_READS].sort(),
+    resources: [accessPointArn, accessPointObjectArn(accessPointArn, '*')],
+    conditions: { StringNotEquals: { [`aws:PrincipalTag/${memberTagKey}`]: memberTagValue } },
+  });
+}
+
+/**
+ * Deny principals whose tenant tag cannot name a folder of their own: absent or empty
+ * (`StringNotLike` with `?*` is true for both), `.` or `..`, or containing `/` (a tenant `acme/x`
+ * would be inside `acme/`, which `acme` reads), or a wildcard (IAM tag values cannot contain one).
+ */
+export function tenantTagSafetyStatements(accessPointArn: string, tenantTag: string): iam.PolicyStatement[] {
+  const key = `aws:PrincipalTag/${tenantTag}`;
+  const common = {
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: [...DATA_ACTIONS, ...ACCESS_POINT_BUCKET_READS].sort(),
+    resources: [accessPointArn, accessPointObjectArn(accessPointArn, '*')],
+  };
+  return [
+    new iam.PolicyStatement({ ...common, sid: 'DenyMissingTenantTag', conditions: { StringNotLike: { [key]: '?*' } } }),
+    // `${*}` and `${?}` are a literal `*` and `?`: IAM refuses them in tag values, denied all the same.
+    new iam.PolicyStatement({ ...common, sid: 'DenyUnsafeTenantTag', conditions: { StringLike: { [key]: ['.', '..', '*/*', '*${*}*', '*${?}*'] } } }),
+  ];
+}
+
+/** The bucket key's actions for an access level, as a grant part for an identity policy. */
+export function kmsGrantPart(keyArn: string, actions: ActionSet): GrantPart | undefined {
+  return actions.kmsActions.length > 0 ? { actions: actions.kmsActions, resourceArns: [keyArn] } : undefined;
+}

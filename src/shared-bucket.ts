@@ -12,6 +12,7 @@ import { ConsumerOutputs } from './consumer-outputs';
 import { denyDirectAccessStatement, delegationStatements, sslOnlyStatement } from './policy';
 import { principalArn } from './principals';
 import { validateConsumerOutputs } from './publish-outputs';
+import { TenantAccessPoint, TenantAccessPointOptions } from './tenant-access-point';
 import { UserAccessPoint, UserAccessPointOptions } from './user-access-point';
 import { throwIfInvalid, validateBucketName } from './validation';
 import { VpcAccessPoint, VpcAccessPointOptions } from './vpc-access-point';
@@ -275,6 +276,17 @@ export class SharedBucket extends Construct {
    */
   public addVpcAccessPoint(id: string, options: VpcAccessPointOptions): VpcAccessPoint {
     return new VpcAccessPoint(this, id, { ...options, outputs: options.outputs ?? this.accessPointOutputs, bucket: this.bucket });
+  }
+
+  /**
+   * Add one access point for any number of tenants: each tenant role or IAM user reaches only the
+   * folder named by its tenant tag. Add tenants with `addTenant`.
+   *
+   * @param id construct id, under this SharedBucket
+   * @param options the tenant tag, the access and the access point's name
+   */
+  public addTenantAccessPoint(id: string, options: TenantAccessPointOptions = {}): TenantAccessPoint {
+    return new TenantAccessPoint(this, id, { ...options, bucket: this.bucket });
   }
 }
 

@@ -176,6 +176,7 @@ export async function evaluate(world: World, request: AccessRequest, options: Ev
     'aws:PrincipalType': principal.kind === 'user' ? 'User' : 'AssumedRole',
     'aws:SecureTransport': 'true',
     ...(principal.kind === 'user' ? { 'aws:username': principal.name } : {}),
+    ...Object.fromEntries(Object.entries(principal.tags).map(([key, value]) => [`aws:PrincipalTag/${key}`, value])),
   };
   const s3Context: Record<string, string | string[]> = {
     ...identityContext,

@@ -39,6 +39,8 @@ export interface PrincipalInfo {
   readonly groups: readonly string[];
   /** Managed policy ARNs attached but NOT modelled (AWS managed, or customer managed outside the template). */
   readonly unmodelledManagedPolicyArns: readonly string[];
+  /** IAM tags of the user or role (the `Tags` of its resource): each request carries them as `aws:PrincipalTag/KEY`. */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 export interface BucketInfo {
@@ -117,6 +119,8 @@ export interface ExternalPrincipal {
   readonly arn: string;
   /** Identity policies by name. */
   readonly policies?: Record<string, PolicyDocument>;
+  /** IAM tags of the user or role (requests carry them as `aws:PrincipalTag/KEY`). */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** A VPC endpoint that is not in the template. */
@@ -666,6 +670,7 @@ class WorldBuilder {
           policies,
           groups,
           unmodelledManagedPolicyArns: this.unmodelledFor(lid, groups),
+          tags: this.tagsOf(lid),
         });
       }
     }
@@ -688,6 +693,7 @@ class WorldBuilder {
         policies,
         groups: [],
         unmodelledManagedPolicyArns: [],
+        tags: checkedTags(ext.tags ?? {}, `external principal ${ext.arn}`),
       });
     }
 
@@ -757,6 +763,13 @@ class WorldBuilder {
     return out;
   }
 
+  /** The `Tags` of a user or role, resolved. */
+  private tagsOf(lid: string): Record<string, string> {
+    const at = `Resources.${lid}.Properties.Tags`;
+    const list = this.r.resolve(this.resources[lid].Properties?.Tags ?? [], at) as Array<{ Key: string; Value: string }>;
+    return checkedTags(Object.fromEntries(list.map((t) => [t.Key, t.Value])), at);
+  }
+
   private unmodelledFor(lid: string, groups: readonly string[]): string[] {
     const arnsOf = (l: string) => (this.r.resolve(this.resources[l]?.Properties?.ManagedPolicyArns ?? [], l) as string[])
       .filter((a) => !this.managedByArn.has(a));
@@ -765,6 +778,14 @@ class WorldBuilder {
       .map(([l]) => l);
     return [...new Set([...arnsOf(lid), ...groupLids.flatMap(arnsOf)])].sort();
   }
+}
+
+/** Tag keys the harness reserves for its context-key aliases (`aws:PrincipalTag/xsim-*`) would be ambiguous. */
+function checkedTags(tags: Record<string, string>, where: string): Record<string, string> {
+  for (const key of Object.keys(tags)) {
+    if (key.toLowerCase().startsWith('xsim-')) throw new Error(`access model: ${where} has the tag ${key}; tags starting with "xsim-" are reserved for context-key aliases`);
+  }
+  return tags;
 }
 
 function isS3Service(serviceName: string): boolean {
