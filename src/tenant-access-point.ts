@@ -108,6 +108,12 @@ export class TenantAccessPoint extends Construct {
     this.prefix = tenantFolder(tenantTag);
     this.access = props.access ?? Access.READ_WRITE;
     this.accessPoint = new AccessPoint(this, 'AccessPoint', { bucket: props.bucket, accessPointName: props.accessPointName });
+    // Its policy denies every principal without the membership tag and every key outside the
+    // tag's folder: a grant made on the access point itself would be silently void.
+    this.accessPoint._onGrant(principal => {
+      throw new Error(`[${this.accessPoint.node.path}] cannot grant ${principal} through a TenantAccessPoint's access point: it admits only tenants, each in the folder `
+        + `named by its "${tenantTag}" tag. Add the principal with addTenant(), or grant through another access point`);
+    });
     this.accessPointName = this.accessPoint.accessPointName;
     this.memberTagKey = `tenant-access-point-${this.accessPointName}`;
     throwIfInvalid(this, 'TenantAccessPoint', [

@@ -75,7 +75,7 @@ describe('TenantAccessPoint', () => {
         Resource: apArn('/object/${aws:PrincipalTag/customer}/*'),
       },
       {
-        Action: 's3:ListBucket',
+        Action: ['s3:ListBucket', 's3:ListBucketVersions'],
         Effect: 'Allow',
         Resource: apArn(),
         Condition: { StringLike: { 's3:prefix': ['${aws:PrincipalTag/customer}/', '${aws:PrincipalTag/customer}/*'] } },
@@ -99,7 +99,7 @@ describe('TenantAccessPoint', () => {
     shared.addTenantAccessPoint('Tenants', { accessPointName: NAME, access }).addTenant(tenantRole(stack, 'Acme', 'acme'));
     const statements = managedPolicyStatements(Template.fromStack(stack));
     expect(statements[0].Action).toEqual(objectActions);
-    expect(statements.some(s => s.Action === 's3:ListBucket')).toBe(lists);
+    expect(statements.some(s => JSON.stringify(s.Action) === JSON.stringify(['s3:ListBucket', 's3:ListBucketVersions']))).toBe(lists);
   });
 
   test('SSE-KMS: the shared policy also allows the bucket key', () => {
@@ -169,6 +169,15 @@ describe('TenantAccessPoint', () => {
       const message = errorOf(() => shared.addTenantAccessPoint('Tenants', { tenantTag }));
       expect(message).toContain("TenantAccessPoint at 'Stack/Shared/Tenants' has invalid props");
       expect(message).toContain(`tenantTag: "${tenantTag}" ${rule}`);
+    });
+
+    test('a grant made on the access point itself, which its policy would void', () => {
+      const { stack, shared } = setup();
+      const tenants = shared.addTenantAccessPoint('Tenants', { accessPointName: NAME });
+      const auditor = new iam.Role(stack, 'Auditor', { assumedBy: new iam.AccountRootPrincipal() });
+      const message = errorOf(() => tenants.accessPoint.grantRead(auditor, 'acme/'));
+      expect(message).toContain('[Stack/Shared/Tenants/AccessPoint] cannot grant');
+      expect(message).toContain('it admits only tenants, each in the folder named by its "tenant" tag. Add the principal with addTenant()');
     });
 
     test('an access point name only known at deploy time (it is part of the membership tag key)', () => {

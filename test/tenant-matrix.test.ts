@@ -27,9 +27,12 @@ const S3_STAR: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: '
 /** Bucket-level actions whose requests carry a prefix (`s3:prefix` in the Service Authorization Reference). */
 const PREFIX_ACTIONS = new Set(['s3:ListBucket', 's3:ListBucketVersions']);
 
-/** READ_WRITE in plain terms: get an object or a version, upload (multipart too), list keys. No delete. */
+/**
+ * READ_WRITE in plain terms: get an object or a version, upload (multipart too), list keys and
+ * their versions (whoever may read a version must find its ID: docs/access-levels.md). No delete.
+ */
 const TENANT_OBJECT_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'];
-const TENANT_LIST_ACTIONS = ['s3:ListBucket'];
+const TENANT_LIST_ACTIONS = ['s3:ListBucket', 's3:ListBucketVersions'];
 
 /**
  * 100 tenant names, with names that are prefixes of each other (t1, t10, t100; a, ac, acme,
