@@ -2,9 +2,10 @@ import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stac
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
 import { ActionSet, ActionSets, KeyScope, accessPointObjectArn, folderGrantParts, toResourceStatement } from './policy';
+import { accessLevelName, recordAccessPoint, recordGrant } from './report/recorder';
 import { normalizePrefix, throwIfInvalid, validateAccessPointName, validatePrefix } from './validation';
 
 /**
@@ -256,6 +257,15 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
     });
     const key = this.bucket?.encryptionKey;
     if (key && actions.kmsActions.length > 0) grants.push(key.grant(grantee, ...actions.kmsActions));
+    recordGrant(this, {
+      accessPoint: this,
+      principal: grantee.grantPrincipal,
+      identity: (grantee.grantPrincipal as { readonly identity?: IConstruct }).identity,
+      prefix: scope.prefix,
+      access: accessLevelName(actions),
+      actions: [...actions.objectActions, ...actions.listActions],
+      kmsActions: key ? actions.kmsActions : [],
+    });
     return grants.reduce((all, next) => all.combine(next));
   }
 
@@ -393,6 +403,7 @@ export class AccessPoint extends AccessPointBase {
     this.accessPointArn = Stack.of(this).formatArn({ service: 's3', resource: 'accesspoint', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     this.accessPointAlias = this.resource.attrAlias;
     this.networkOrigin = props.vpc ? NetworkOrigin.VPC : NetworkOrigin.INTERNET;
+    recordAccessPoint(this, { accessPoint: this, vpc: props.vpc });
   }
 
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {

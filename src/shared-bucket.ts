@@ -9,6 +9,7 @@ import { createSharedBucket } from './bucket-factory';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
 import { denyDirectAccessStatement, delegationStatement, sslOnlyStatement } from './policy';
 import { principalArn } from './principals';
+import { recordBucketPolicy } from './report/recorder';
 import { UserAccessPoint, UserAccessPointOptions } from './user-access-point';
 import { throwIfInvalid, validateBucketName } from './validation';
 import { VpcAccessPoint, VpcAccessPointOptions } from './vpc-access-point';
@@ -204,7 +205,15 @@ export class SharedBucket extends Construct {
     trackBudgets(this);
 
     this.delegation = props.delegation ?? AccessPointDelegation.account();
-    this.policy.addStatements(delegationStatement(this.bucket.bucketArn, this.delegation._bind(this)));
+    const delegation = this.delegation._bind(this);
+    this.policy.addStatements(delegationStatement(this.bucket.bucketArn, delegation));
+    recordBucketPolicy(this, {
+      owner: this,
+      bucket: this.bucket,
+      delegation,
+      denyDirectAccess: props.denyDirectAccess ?? false,
+      directAccessPrincipals: props.denyDirectAccess ? props.directAccessPrincipals ?? [] : [],
+    });
     if (props.denyDirectAccess) {
       // Validated above: every exempt principal has an ARN.
       const exemptArns = (props.directAccessPrincipals ?? []).map(principal => principalArn(principal)!);

@@ -1,0 +1,230 @@
+import { CfnElement, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, IConstruct } from 'constructs';
+import { BucketTarget, constructPath, normalizeArn, scanDirectAccess } from './direct-access';
+import { globToRegExp } from './data-actions';
+import { AccessReportDocument, ReportBucket, ReportDirectAccess, ReportGrant, ReportPrincipal, ReportAccessPoint, ReportBucketPolicy } from './model';
+import type { AccessReportRecorder } from './recorder';
+import type { IAccessPoint } from '../access-point';
+import { isKnown, renderValue } from './render-value';
+
+/** The access report of the app `recorder` belongs to, from its records and its identity policies. */
+export function buildAccessReport(recorder: AccessReportRecorder): AccessReportDocument {
+  const buckets = new Map<string, MutableBucket>();
+  const bucketOf = (bucket: s3.IBucket | undefined): MutableBucket => {
+    const described = describeBucket(bucket);
+    const existing = buckets.get(described.bucket);
+    if (existing) {
+      // The bucket's own construct (a created bucket) describes it better than an import.
+      if (bucket && !existing.created && isCreated(bucket)) Object.assign(existing, described);
+      return existing;
+    }
+    const fresh: MutableBucket = { ...described, accessPoints: [], grants: [], direct: [] };
+    buckets.set(described.bucket, fresh);
+    return fresh;
+  };
+
+  for (const policy of recorder.bucketPolicies) {
+    const entry = bucketOf(policy.bucket);
+    entry.sharedBucket = describeBucketPolicy(policy.owner, policy);
+  }
+  for (const { accessPoint, vpc } of recorder.accessPoints) {
+    const entry = bucketOf(accessPoint.bucket);
+    entry.accessPoints.push({
+      name: renderValue(accessPoint, accessPoint.accessPointName),
+      arn: renderValue(accessPoint, accessPoint.accessPointArn),
+      path: accessPoint.node.path,
+      stack: Stack.of(accessPoint).node.path,
+      networkOrigin: accessPoint.networkOrigin === 'VPC' ? 'VPC' : 'Internet',
+      ...(vpc ? { vpc: { path: vpc.node.path, id: renderValue(accessPoint, vpc.vpcId) } } : {}),
+    });
+  }
+  const grantAccessPoints = new Map<MutableBucket, IAccessPoint[]>();
+  for (const grant of recorder.grants) {
+    const entry = bucketOf(grant.accessPoint.bucket);
+    const accessPoint = entry.accessPoints.find(ap => ap.path === grant.accessPoint.node.path);
+    grantAccessPoints.set(entry, [...(grantAccessPoints.get(entry) ?? []), grant.accessPoint]);
+    entry.grants.push({
+      principal: describePrincipal(grant.principal, grant.identity, grant.accessPoint),
+      accessPoint: renderValue(grant.accessPoint, grant.accessPoint.accessPointName),
+      networkOrigin: grant.accessPoint.networkOrigin === 'VPC' ? 'VPC' : 'Internet',
+      ...(accessPoint?.vpc ? { vpc: accessPoint.vpc } : {}),
+      folder: grant.prefix ?? '*',
+      access: grant.access,
+      actions: [...grant.actions].sort(),
+      kmsActions: [...grant.kmsActions].sort(),
+    });
+  }
+
+  for (const entry of buckets.values()) {
+    if (entry.sharedBucket === undefined) continue;
+    const policy = entry.sharedBucket;
+    entry.grants = entry.grants.map((grant, i) => ({ ...grant, delegated: delegates(policy, grantAccessPoints.get(entry)![i]) }));
+  }
+
+  const targets: BucketTarget[] = [...buckets.values()].map(b => ({ key: b.bucket, arns: [...b.targets] }));
+  const direct = scanDirectAccess(recorder.node.root, targets);
+  for (const entry of buckets.values()) {
+    entry.direct = (direct.get(entry.bucket) ?? []).map(finding => {
+      const principal = describePrincipal(finding.identity.resource.node.scope as unknown as iam.IPrincipal, undefined, finding.identity.resource, {
+        kind: finding.identity.kind,
+        logicalId: finding.identity.logicalId,
+        stack: finding.identity.stack,
+      });
+      return {
+        principal,
+        actions: [...finding.actions].sort(),
+        resources: [...finding.resources].sort(),
+        policies: [...finding.policies].sort(),
+        conditional: finding.conditional,
+        status: directStatus(entry, principal, finding.identity.stack),
+      } satisfies ReportDirectAccess;
+    }).sort((a, b) => compare(principalKey(a.principal), principalKey(b.principal)));
+  }
+
+  return {
+    version: 1,
+    generatedBy: 'cdk-shared-bucket',
+    buckets: [...buckets.values()].sort((a, b) => compare(a.bucket, b.bucket)).map(b => ({
+      bucket: b.bucket,
+      ...(b.name !== undefined ? { name: b.name } : {}),
+      ...(b.path !== undefined ? { path: b.path } : {}),
+      ...(b.stack !== undefined ? { stack: b.stack } : {}),
+      ...(b.arn !== undefined ? { arn: b.arn } : {}),
+      ...(b.sharedBucket ? { sharedBucket: b.sharedBucket } : {}),
+      accessPoints: [...b.accessPoints].sort((x, y) => compare(x.name, y.name)),
+      grants: [...b.grants].sort((x, y) => compare(`${x.accessPoint} ${principalKey(x.principal)} ${x.folder}`, `${y.accessPoint} ${principalKey(y.principal)} ${y.folder}`)),
+      direct: b.direct,
+    })),
+  };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+interface MutableBucket extends Mutable<ReportBucket> {
+  created?: boolean;
+  /** The bucket's account, when known at synth time. */
+  account?: string;
+  /** The ARNs identity policies may name the bucket with (normalized). */
+  targets: Set<string>;
+  accessPoints: ReportAccessPoint[];
+  grants: ReportGrant[];
+  direct: ReportDirectAccess[];
+}
+
+function isCreated(bucket: s3.IBucket): boolean {
+  return bucket.node.defaultChild instanceof s3.CfnBucket;
+}
+
+function describeBucket(bucket: s3.IBucket | undefined): Omit<MutableBucket, 'accessPoints' | 'grants' | 'direct'> {
+  if (bucket === undefined) return { bucket: '(unknown bucket)', targets: new Set() };
+  const cfnName = bucket.node.defaultChild instanceof s3.CfnBucket ? bucket.node.defaultChild.bucketName : undefined;
+  const name = renderValue(bucket, cfnName ?? bucket.bucketName);
+  const arn = renderValue(bucket, bucket.bucketArn);
+  const targets = new Set([normalizeArn(arn)]);
+  const cfn = bucket.node.defaultChild;
+  if (cfn instanceof CfnElement) targets.add(`arn:aws:s3:::\${${Stack.of(cfn).resolve(cfn.logicalId)}}`);
+  if (isKnown(name)) targets.add(`arn:aws:s3:::${name}`);
+  return {
+    bucket: isKnown(name) ? name : bucket.node.path,
+    ...(isKnown(name) ? { name } : {}),
+    path: bucket.node.path,
+    stack: Stack.of(bucket).node.path,
+    arn,
+    created: isCreated(bucket),
+    account: Token.isUnresolved(bucket.env.account) ? undefined : bucket.env.account,
+    targets,
+  };
+}
+
+function describeBucketPolicy(owner: IConstruct, policy: AccessReportRecorder['bucketPolicies'][number]): ReportBucketPolicy {
+  return {
+    path: owner.node.path,
+    delegatedAccounts: policy.delegation.accounts.map(a => renderValue(owner, a)),
+    ...(policy.delegation.accessPointArnPattern !== undefined ? { accessPointArnPattern: renderValue(owner, policy.delegation.accessPointArnPattern) } : {}),
+    denyDirectAccess: policy.denyDirectAccess,
+    directAccessPrincipals: policy.directAccessPrincipals.map(p => describePrincipal(p, undefined, owner)),
+  };
+}
+
+interface Known {
+  readonly kind: 'role' | 'user';
+  readonly logicalId: string;
+  readonly stack: Stack;
+}
+
+/** A principal as the report names it: construct path, logical ID, name and ARN as far as known. */
+export function describePrincipal(principal: iam.IPrincipal, identity: IConstruct | undefined, scope: IConstruct, known?: Known): ReportPrincipal {
+  const candidate = identity ?? (Construct.isConstruct(principal) ? principal : undefined);
+  if (known) {
+    const l2 = Construct.isConstruct(candidate) && (candidate as IConstruct).node.defaultChild === scope ? candidate as IConstruct : undefined;
+    const attrs = l2 ? identityAttributes(l2) : undefined;
+    return {
+      kind: known.kind,
+      path: constructPath(scope),
+      stack: known.stack.node.path,
+      logicalId: known.logicalId,
+      ...(attrs?.name !== undefined ? { name: attrs.name } : {}),
+      arn: attrs?.arn ?? `\${${known.logicalId}.Arn}`,
+    };
+  }
+  if (candidate === undefined) {
+    const arn = (principal as Partial<iam.ArnPrincipal>).arn ?? principal.policyFragment.principalJson.AWS?.[0];
+    return { kind: 'principal', ...(arn !== undefined ? { arn: renderValue(scope, arn) } : { name: String(principal) }) };
+  }
+  const attrs = identityAttributes(candidate);
+  const cfn = candidate.node.defaultChild;
+  return {
+    kind: attrs.kind,
+    path: candidate.node.path,
+    stack: Stack.of(candidate).node.path,
+    ...(cfn instanceof CfnElement ? { logicalId: Stack.of(cfn).resolve(cfn.logicalId) } : {}),
+    ...(attrs.name !== undefined ? { name: attrs.name } : {}),
+    ...(attrs.arn !== undefined ? { arn: attrs.arn } : {}),
+  };
+}
+
+function identityAttributes(c: IConstruct): { kind: ReportPrincipal['kind']; name?: string; arn?: string } {
+  const identity = c as Partial<iam.IRole & iam.IUser & iam.IGroup>;
+  const [kind, name, arn] = identity.roleArn !== undefined ? ['role', identity.roleName, identity.roleArn] as const
+    : identity.userArn !== undefined ? ['user', identity.userName, identity.userArn] as const
+      : identity.groupArn !== undefined ? ['group', identity.groupName, identity.groupArn] as const
+        : ['principal', undefined, undefined] as const;
+  // A created identity's name is a Ref; the name given to its L1, if any, is known.
+  const cfn = c.node.defaultChild;
+  const given = cfn instanceof iam.CfnRole ? cfn.roleName : cfn instanceof iam.CfnUser ? cfn.userName : cfn instanceof iam.CfnGroup ? cfn.groupName : undefined;
+  const renderedName = given !== undefined ? renderValue(c, given) : name !== undefined ? renderValue(c, name) : undefined;
+  return {
+    kind,
+    ...(renderedName !== undefined && isKnown(renderedName) ? { name: renderedName } : {}),
+    ...(arn !== undefined ? { arn: renderValue(c, arn) } : {}),
+  };
+}
+
+/** Whether the bucket policy trusts the access point (its account, and its name if delegation is by name). */
+function delegates(policy: ReportBucketPolicy, accessPoint: IAccessPoint): boolean {
+  const account = renderValue(accessPoint, accessPoint.env.account);
+  const arn = normalizeArn(renderValue(accessPoint, accessPoint.accessPointArn));
+  const pattern = policy.accessPointArnPattern !== undefined ? normalizeArn(policy.accessPointArnPattern) : undefined;
+  return policy.delegatedAccounts.includes(account) && (pattern === undefined || arn === pattern || globToRegExp(pattern).test(arn));
+}
+
+/** Whether the bucket policy lets a direct request of this principal through. */
+function directStatus(bucket: MutableBucket, principal: ReportPrincipal, principalStack: Stack): ReportDirectAccess['status'] {
+  const bucketAccount = bucket.account;
+  const principalAccount = principalStack.account;
+  if (bucketAccount !== undefined && !Token.isUnresolved(principalAccount) && principalAccount !== bucketAccount) return 'other account';
+  if (!bucket.sharedBucket?.denyDirectAccess) return 'allowed';
+  const arn = normalizeArn(principal.arn ?? '');
+  const exempt = bucket.sharedBucket.directAccessPrincipals.some(p => p.arn !== undefined
+    && (normalizeArn(p.arn) === arn || (isKnown(p.arn) && globToRegExp(normalizeArn(p.arn)).test(arn))));
+  return exempt ? 'exempt' : 'denied';
+}
+
+function principalKey(p: ReportPrincipal): string {
+  return p.path ?? p.arn ?? p.name ?? '';
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,348 @@
+/**
+ * The access report (access-report.json / .md at the root of the cloud assembly) is proven, not
+ * written from intent: every row is checked against the IAM evaluation of the synthesized policies
+ * with the access model (test/access-model).
+ *  - Each grant row: every granted action is allowed on a key in the folder (or a listing of it),
+ *    through that access point, from that network (the VPC's endpoint for a VPC access point); the
+ *    same actions on a key (or listing) outside the folder are denied. A row the report marks as
+ *    refused by the bucket policy (not delegated) is denied even inside the folder.
+ *  - The `direct` list: every principal of the app is asked for data directly on the bucket. One
+ *    listed as allowed (or exempt) is allowed its listed actions; one listed as denied (or of another
+ *    account) is denied them; one not listed is denied get, put, delete and list.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { buildScenario, buildStrictScenario } from '../examples/scenario';
+import { Access, AccessPoint, AccessPointDelegation, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
+import { AccessRequest, buildWorld, evaluate, mergeWorlds, Network, PrincipalInfo, World } from './access-model';
+import { AccessReportDocument, ReportBucket, ReportGrant, ReportPrincipal } from '../src/report/model';
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const ENV = { account: ACCOUNT, region: REGION };
+const BUCKET_LEVEL = ['s3:ListBucket', 's3:ListBucketVersions', 's3:ListBucketMultipartUploads'];
+/** Data actions asked of every principal that the report does not list as direct. */
+const DIRECT_PROBES = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'];
+/** Outside every folder of these apps. */
+const OUTSIDE = 'outside-of-the-report/';
+const PROOF_TIMEOUT = 120_000;
+
+interface Synthesized {
+  readonly report: AccessReportDocument;
+  readonly markdown: string;
+  readonly directory: string;
+}
+
+function synthReport(app: App): Synthesized {
+  const directory = app.synth().directory;
+  return {
+    report: JSON.parse(fs.readFileSync(path.join(directory, 'access-report.json'), 'utf-8')),
+    markdown: fs.readFileSync(path.join(directory, 'access-report.md'), 'utf-8'),
+    directory,
+  };
+}
+
+function worldOf(stacks: Stack[]): World {
+  const worlds = stacks.map(stack => buildWorld(Template.fromStack(stack).toJSON(), {
+    account: stack.account, region: stack.region, stackName: stack.stackName,
+  }));
+  return worlds.length === 1 ? worlds[0] : mergeWorlds(worlds[0], ...worlds.slice(1));
+}
+
+interface ProofTally {
+  grantRows: number;
+  directRows: number;
+  requests: number;
+  allowed: number;
+  disagreements: string[];
+}
+
+/** The report's principal as the world's principals (a group: its members, each with its folder). */
+function holders(world: World, stacks: Stack[], p: ReportPrincipal, folder: string): Array<{ principal: PrincipalInfo; folder: string }> {
+  const account = stacks.find(s => s.node.path === p.stack)?.account;
+  const principals = [...world.principals.values()];
+  if (p.kind === 'group') {
+    return principals.filter(i => i.account === account && i.groups.includes(p.name!))
+      .map(member => ({ principal: member, folder: folder.replace('${aws:username}', member.name) }));
+  }
+  const found = p.logicalId !== undefined
+    ? principals.find(i => i.logicalId === p.logicalId && i.account === account)
+    : world.principals.get(p.arn ?? '');
+  return found ? [{ principal: found, folder }] : [];
+}
+
+function networkOf(world: World, g: ReportGrant): Network {
+  if (g.networkOrigin === 'Internet') return 'internet';
+  const vpcId = world.accessPoints.get(g.accessPoint)!.vpcId;
+  const endpoint = [...world.endpoints.values()].find(e => e.isS3 && e.vpcId === vpcId)!;
+  return { vpc: endpoint.vpcId, endpoint: endpoint.id };
+}
+
+function worldBucketName(world: World, b: ReportBucket): string {
+  if (b.name !== undefined) return b.name;
+  const logicalId = /^\$\{(\w+)\.Arn\}$/.exec(b.arn ?? '')?.[1];
+  return [...world.buckets.values()].find(bucket => bucket.logicalId === logicalId)!.name;
+}
+
+async function ask(world: World, tally: ProofTally, request: AccessRequest, expected: boolean, row: string) {
+  const decision = await evaluate(world, request);
+  tally.requests++;
+  if (decision.allowed) tally.allowed++;
+  if (decision.allowed !== expected) {
+    tally.disagreements.push(`${row}: ${request.action} ${request.key ?? `list "${request.listPrefix ?? ''}"`} `
+      + `through ${request.path === 'bucket' ? 'the bucket' : request.path.accessPoint}: report says ${expected ? 'allowed' : 'denied'}, the policies say ${decision.decision} (${decision.decidedBy})`);
+  }
+}
+
+/** Check every row of the report against the evaluation of the synthesized policies. */
+async function proveReport(report: AccessReportDocument, stacks: Stack[]): Promise<ProofTally> {
+  const world = worldOf(stacks);
+  const tally: ProofTally = { grantRows: 0, directRows: 0, requests: 0, allowed: 0, disagreements: [] };
+  for (const b of report.buckets) {
+    const bucketName = worldBucketName(world, b);
+    const encrypted = world.buckets.get(bucketName)!.kmsKeyArn !== undefined;
+    for (const g of b.grants) {
+      tally.grantRows++;
+      const who = holders(world, stacks, g.principal, g.folder === '*' ? '' : g.folder);
+      if (who.length === 0) tally.disagreements.push(`grant to ${JSON.stringify(g.principal)}: no such principal in the synthesized templates`);
+      for (const { principal, folder } of who) {
+        const row = `grant ${g.access} ${g.folder} through ${g.accessPoint} to ${principal.arn}`;
+        const base = { principal: principal.arn, path: { accessPoint: g.accessPoint }, network: networkOf(world, g) };
+        const inside = g.delegated !== false;
+        for (const action of g.actions) {
+          const kms = encrypted && /^s3:(GetObject|GetObjectVersion|PutObject)$/.test(action);
+          if (BUCKET_LEVEL.includes(action)) {
+            await ask(world, tally, { ...base, action, listPrefix: folder }, inside, row);
+            if (folder !== '') await ask(world, tally, { ...base, action, listPrefix: OUTSIDE }, false, row);
+          } else {
+            await ask(world, tally, { ...base, action, key: `${folder}report-probe.txt`, encrypted: kms }, inside, row);
+            if (folder !== '') await ask(world, tally, { ...base, action, key: `${OUTSIDE}report-probe.txt`, encrypted: kms }, false, row);
+          }
+        }
+      }
+    }
+
+    const bucketAccount = world.buckets.get(bucketName)!.account;
+    for (const principal of [...world.principals.values()].filter(p => p.logicalId !== undefined)) {
+      const stackAccounts = stacks.filter(s => s.account === principal.account).map(s => s.node.path);
+      const entry = b.direct.find(d => d.principal.logicalId === principal.logicalId && stackAccounts.includes(d.principal.stack!));
+      const base = { principal: principal.arn, path: 'bucket' as const, bucket: bucketName, network: 'internet' as const };
+      const row = `direct ${principal.arn} on ${bucketName}`;
+      if (entry === undefined) {
+        for (const action of DIRECT_PROBES) {
+          await ask(world, tally, BUCKET_LEVEL.includes(action) ? { ...base, action, listPrefix: '' } : { ...base, action, key: 'report-probe.txt' }, false, row);
+        }
+        continue;
+      }
+      tally.directRows++;
+      expect(principal.account === bucketAccount || entry.status === 'other account').toBe(true);
+      const expected = entry.status === 'allowed' || entry.status === 'exempt';
+      const key = probeKey(entry.resources);
+      const probes = entry.actions.filter(a => DIRECT_PROBES.includes(a));
+      for (const action of probes.length > 0 ? probes : [entry.actions[0]]) {
+        const kms = encrypted && /^s3:(GetObject|GetObjectVersion|PutObject)$/.test(action);
+        await ask(world, tally, BUCKET_LEVEL.includes(action) ? { ...base, action, listPrefix: '' } : { ...base, action, key, encrypted: kms && expected }, expected, row);
+      }
+    }
+  }
+  return tally;
+}
+
+/** A key that the object resources of a direct row cover (`*` stands for any characters). */
+function probeKey(resources: string[]): string {
+  const objectResource = resources.find(r => r === '*' || /^arn:[^/]*\//.test(r) || /^\$\{[^}]*\}\//.test(r));
+  if (objectResource === undefined || objectResource === '*') return 'report-probe.txt';
+  return objectResource.slice(objectResource.indexOf('/') + 1).replace(/\*/g, 'report-probe').replace(/\?/g, 'x') || 'report-probe.txt';
+}
+
+async function expectProven(report: AccessReportDocument, stacks: Stack[], counts: { grantRows: number; directRows: number }): Promise<ProofTally> {
+  const tally = await proveReport(report, stacks);
+  expect(tally.disagreements).toEqual([]);
+  expect({ grantRows: tally.grantRows, directRows: tally.directRows }).toEqual(counts);
+  expect(tally.allowed).toBeGreaterThan(0);
+  expect(tally.allowed).toBeLessThan(tally.requests);
+  return tally;
+}
+
+// ---- apps ---------------------------------------------------------------------------------------
+
+/** Named zones instead of a lookup, as in ScenarioStack. */
+class ScenarioLikeStack extends Stack {
+  public get availabilityZones(): string[] {
+    return [`${this.region}a`, `${this.region}b`];
+  }
+}
+
+/**
+ * The scenario's access points, plus identities of the app whose own policies reach the bucket:
+ * an admin with s3:* on *, a loader with aws-cdk-lib's `bucket.grantRead` (bucket ARN by GetAtt), a
+ * reporter with a managed policy naming the bucket by name, auditors (a group) who list it, and an
+ * operator whose policy only looks up access points.
+ */
+function directAccessApp(shared: Omit<SharedBucketProps, 'directAccessPrincipals'>, exemptAdmin: boolean) {
+  const app = new App();
+  const stack = new ScenarioLikeStack(app, 'Scenario', { env: ENV });
+  const admin = new iam.Role(stack, 'Admin', { assumedBy: new iam.AccountRootPrincipal() });
+  admin.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+  const bucket = new SharedBucket(stack, 'AliceBucket', {
+    bucketName: 'access-point-test', ...shared, ...(exemptAdmin ? { directAccessPrincipals: [admin] } : {}),
+  });
+  const bob = new iam.User(stack, 'Bob', { userName: 'Bob' });
+  bucket.addUserAccessPoint('BobAccessPoint', { identity: bob, accessPointName: 'bob-access-point-test', access: Access.READ_WRITE, consoleAccess: true });
+  const vpc = new ec2.Vpc(stack, 'AppVpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  bucket.addVpcAccessPoint('AppAccessPoint', { vpc, prefix: 'app/', accessPointName: 'app-vpc-access-point-test' });
+
+  const loader = new iam.Role(stack, 'Loader', { assumedBy: new iam.AccountRootPrincipal() });
+  bucket.bucket.grantRead(loader);
+  const reporter = new iam.Role(stack, 'Reporter', { roleName: 'reporter', assumedBy: new iam.AccountRootPrincipal() });
+  new iam.ManagedPolicy(stack, 'ReportsPolicy', {
+    roles: [reporter],
+    statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::access-point-test/reports/*'] })],
+  });
+  const auditors = new iam.Group(stack, 'Auditors', { groupName: 'auditors' });
+  auditors.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucket.bucketArn] }));
+  new iam.User(stack, 'Auditor', { userName: 'auditor', groups: [auditors] });
+  const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+  operator.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetAccessPoint', 's3:ListAllMyBuckets'], resources: ['*'] }));
+  return { app, stack };
+}
+
+const TENANTS = Array.from({ length: 20 }, (_, i) => `tenant-${String(i).padStart(2, '0')}`);
+
+/** Twenty tenants (even: roles, odd: users) and a PER_USER_FOLDER group, as in the access matrix. */
+function tenantApp() {
+  const app = new App();
+  const stack = new Stack(app, 'Tenants', { env: ENV });
+  const shared = new SharedBucket(stack, 'Shared', { bucketName: 'tenants-shared-bucket', delegation: AccessPointDelegation.accessPoints('*-*') });
+  TENANTS.forEach((name, i) => {
+    if (i % 2 === 0) {
+      const role = new iam.Role(stack, `Role-${name}`, { roleName: name, assumedBy: new iam.AccountRootPrincipal() });
+      shared.addUserAccessPoint(`AccessPoint-${name}`, { identity: role, prefix: `${name}/`, accessPointName: name });
+    } else {
+      const user = new iam.User(stack, `User-${name}`, { userName: name });
+      shared.addUserAccessPoint(`AccessPoint-${name}`, { identity: user, accessPointName: name });
+    }
+  });
+  const group = new iam.Group(stack, 'Members', { groupName: 'members' });
+  ['member-a', 'member-b'].forEach(name => new iam.User(stack, `User-${name}`, { userName: name, groups: [group] }));
+  shared.addUserAccessPoint('MembersAccessPoint', { identity: group, prefix: UserAccessPoint.PER_USER_FOLDER, accessPointName: 'the-members' });
+  return { app, stack };
+}
+
+/** The bucket's account delegates to a partner's account; a third account's access point is not delegated. All in one app. */
+function crossAccountApp() {
+  const app = new App();
+  const bucketStack = new Stack(app, 'BucketAccount', { env: ENV });
+  new SharedBucket(bucketStack, 'Shared', { bucketName: 'access-point-test', delegation: AccessPointDelegation.accounts(['222222222222']) });
+  const accessPointStack = (account: string, accessPointName: string, roleName: string) => {
+    const stack = new Stack(app, `AccessPoints${account}`, { env: { account, region: REGION } });
+    const bucket = s3.Bucket.fromBucketAttributes(stack, 'SharedBucket', { bucketName: 'access-point-test', account: ACCOUNT, region: REGION });
+    const accessPoint = new AccessPoint(stack, 'AccessPoint', { bucket, bucketAccountId: ACCOUNT, accessPointName });
+    accessPoint.grantRead(new iam.Role(stack, 'Role', { roleName, assumedBy: new iam.AccountRootPrincipal() }), 'partner/');
+    return stack;
+  };
+  const stacks = [bucketStack, accessPointStack('222222222222', 'partner-access-point', 'analyst'), accessPointStack('333333333333', 'third-access-point', 'intruder')];
+  return { app, stacks };
+}
+
+// ---- tests --------------------------------------------------------------------------------------
+
+describe('access report', () => {
+  test('the example scenario: the report is written at the root of the cloud assembly and agrees with the policies', async () => {
+    const app = new App();
+    const stack = buildScenario(app);
+    const { report, markdown, directory } = synthReport(app);
+    expect(fs.readdirSync(directory)).toEqual(expect.arrayContaining(['access-report.json', 'access-report.md']));
+    expect(report.buckets.map(b => b.bucket)).toEqual(['access-point-test']);
+    const [bucket] = report.buckets;
+    expect(bucket.sharedBucket).toEqual({ path: 'SharedBucketScenario/AliceBucket', delegatedAccounts: [ACCOUNT], denyDirectAccess: false, directAccessPrincipals: [] });
+    expect(bucket.grants.map(g => [g.principal.kind, g.principal.path, g.accessPoint, g.networkOrigin, g.folder, g.access, g.delegated])).toEqual([
+      ['role', 'SharedBucketScenario/AliceBucket/AppAccessPoint/Reader/ServiceRole', 'app-vpc-access-point-test', 'VPC', 'app/', 'READ', true],
+      ['user', 'SharedBucketScenario/Bob', 'bob-access-point-test', 'Internet', 'Bob/', 'READ_WRITE', true],
+    ]);
+    expect(bucket.grants[1].principal.name).toBe('Bob');
+    expect(bucket.grants[0].vpc).toEqual({ path: 'SharedBucketScenario/AppVpc', id: expect.stringMatching(/^\$\{AppVpc\w+\}$/) });
+    expect(bucket.direct).toEqual([]);
+    expect(markdown).toContain('| user SharedBucketScenario/Bob | `bob-access-point-test` | Internet | `Bob/` | READ_WRITE |');
+    expect(markdown).toContain('```mermaid');
+    // the reader, Bob, and the VPC's custom resource role: none reaches the bucket directly
+    const tally = await expectProven(report, [stack], { grantRows: 2, directRows: 0 });
+    expect(tally.requests).toBeGreaterThanOrEqual(2 * 9 + 3 * 4);
+  }, PROOF_TIMEOUT);
+
+  test('the strict scenario: a group\'s grant, SSE-KMS actions, proven for the group\'s member', async () => {
+    const app = new App();
+    const stack = buildStrictScenario(app);
+    const { report } = synthReport(app);
+    const [bucket] = report.buckets;
+    const bob = bucket.grants.find(g => g.accessPoint === 'bob-access-point-test-strict')!;
+    expect([bob.principal.kind, bob.principal.name, bob.kmsActions]).toEqual(['group', 'bob-uploaders', ['kms:Decrypt', 'kms:GenerateDataKey']]);
+    await expectProven(report, [stack], { grantRows: 2, directRows: 0 });
+  }, PROOF_TIMEOUT);
+
+  test('denyDirectAccess off: the identities of the app whose own policies reach the bucket are listed as allowed', async () => {
+    const { app, stack } = directAccessApp({}, false);
+    const { report, markdown } = synthReport(app);
+    const direct = report.buckets[0].direct;
+    expect(direct.map(d => [d.principal.path, d.status])).toEqual([
+      ['Scenario/Admin', 'allowed'],
+      ['Scenario/Auditor', 'allowed'],
+      ['Scenario/Loader', 'allowed'],
+      ['Scenario/Reporter', 'allowed'],
+    ]);
+    expect(direct.find(d => d.principal.path === 'Scenario/Auditor')!.actions).toEqual(['s3:ListBucket']);
+    expect(direct.find(d => d.principal.path === 'Scenario/Reporter')!.actions).toEqual(['s3:GetObject']);
+    expect(direct.find(d => d.principal.path === 'Scenario/Loader')!.actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:ListBucket']));
+    expect(markdown).toContain('| role Scenario/Admin | allowed | every data action |');
+    await expectProven(report, [stack], { grantRows: 2, directRows: 4 });
+  }, PROOF_TIMEOUT);
+
+  test('denyDirectAccess on, nobody exempt: every direct principal is shown denied', async () => {
+    const { app, stack } = directAccessApp({ denyDirectAccess: true }, false);
+    const { report } = synthReport(app);
+    expect(report.buckets[0].sharedBucket!.denyDirectAccess).toBe(true);
+    expect(report.buckets[0].direct.map(d => d.status)).toEqual(['denied', 'denied', 'denied', 'denied']);
+    await expectProven(report, [stack], { grantRows: 2, directRows: 4 });
+  }, PROOF_TIMEOUT);
+
+  test('denyDirectAccess on, the admin exempt: the admin is shown exempt, the others denied', async () => {
+    const { app, stack } = directAccessApp({ denyDirectAccess: true }, true);
+    const { report } = synthReport(app);
+    expect(report.buckets[0].sharedBucket!.directAccessPrincipals.map(p => p.path)).toEqual(['Scenario/Admin']);
+    expect(report.buckets[0].direct.map(d => [d.principal.path, d.status])).toEqual([
+      ['Scenario/Admin', 'exempt'],
+      ['Scenario/Auditor', 'denied'],
+      ['Scenario/Loader', 'denied'],
+      ['Scenario/Reporter', 'denied'],
+    ]);
+    await expectProven(report, [stack], { grantRows: 2, directRows: 4 });
+  }, PROOF_TIMEOUT);
+
+  test('twenty tenants and a PER_USER_FOLDER group, delegated by name', async () => {
+    const { app, stack } = tenantApp();
+    const { report } = synthReport(app);
+    const [bucket] = report.buckets;
+    expect(bucket.sharedBucket!.accessPointArnPattern).toBe('arn:${AWS::Partition}:s3:us-east-1:123456789012:accesspoint/*-*');
+    expect(bucket.grants.filter(g => g.folder === '${aws:username}/').map(g => g.principal.name)).toEqual(['members']);
+    expect(bucket.grants.every(g => g.delegated)).toBe(true);
+    await expectProven(report, [stack], { grantRows: 21, directRows: 0 });
+  }, PROOF_TIMEOUT);
+
+  test('a cross-account access point: one report for every stack of the app; the undelegated account is shown refused', async () => {
+    const { app, stacks } = crossAccountApp();
+    const { report, markdown } = synthReport(app);
+    expect(report.buckets.map(b => b.bucket)).toEqual(['access-point-test']);
+    const grants = report.buckets[0].grants;
+    expect(grants.map(g => [g.accessPoint, g.principal.name, g.folder, g.access, g.delegated])).toEqual([
+      ['partner-access-point', 'analyst', 'partner/', 'READ', true],
+      ['third-access-point', 'intruder', 'partner/', 'READ', false],
+    ]);
+    expect(markdown).toContain('refused: the bucket policy does not delegate to this access point');
+    await expectProven(report, stacks, { grantRows: 2, directRows: 0 });
+  }, PROOF_TIMEOUT);
+});
