@@ -6,3 +6,4 @@ export * from './user-access-point';
 export * from './vpc-access-point';
 export * from './reader-function';
 export * from './identity-policy';
+export * from './report/guard';

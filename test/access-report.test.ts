@@ -12,13 +12,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildScenario, buildStrictScenario } from '../examples/scenario';
-import { Access, AccessPoint, AccessPointDelegation, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
+import { Access, AccessPoint, AccessPointDelegation, AccessReportGuard, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
 import { AccessRequest, buildWorld, evaluate, mergeWorlds, Network, PrincipalInfo, World } from './access-model';
 import { AccessReportDocument, ReportBucket, ReportGrant, ReportPrincipal } from '../src/report/model';
 
@@ -160,12 +160,14 @@ function probeKey(resources: string[]): string {
   return objectResource.slice(objectResource.indexOf('/') + 1).replace(/\*/g, 'report-probe').replace(/\?/g, 'x') || 'report-probe.txt';
 }
 
-async function expectProven(report: AccessReportDocument, stacks: Stack[], counts: { grantRows: number; directRows: number }): Promise<ProofTally> {
+async function expectProven(report: AccessReportDocument, stacks: Stack[], counts: { grantRows: number; directRows: number; requests: number }): Promise<ProofTally> {
   const tally = await proveReport(report, stacks);
   expect(tally.disagreements).toEqual([]);
-  expect({ grantRows: tally.grantRows, directRows: tally.directRows }).toEqual(counts);
+  // the proof must never silently check less than designed
+  expect({ grantRows: tally.grantRows, directRows: tally.directRows, requests: tally.requests }).toEqual(counts);
   expect(tally.allowed).toBeGreaterThan(0);
   expect(tally.allowed).toBeLessThan(tally.requests);
+  if (process.env.REPORT_TALLY) console.log(JSON.stringify({ ...tally, disagreements: undefined }));
   return tally;
 }
 
@@ -209,7 +211,7 @@ function directAccessApp(shared: Omit<SharedBucketProps, 'directAccessPrincipals
   new iam.User(stack, 'Auditor', { userName: 'auditor', groups: [auditors] });
   const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
   operator.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetAccessPoint', 's3:ListAllMyBuckets'], resources: ['*'] }));
-  return { app, stack };
+  return { app, stack, admin, loader, reporter };
 }
 
 const TENANTS = Array.from({ length: 20 }, (_, i) => `tenant-${String(i).padStart(2, '0')}`);
@@ -270,9 +272,9 @@ describe('access report', () => {
     expect(bucket.direct).toEqual([]);
     expect(markdown).toContain('| user SharedBucketScenario/Bob | `bob-access-point-test` | Internet | `Bob/` | READ_WRITE |');
     expect(markdown).toContain('```mermaid');
-    // the reader, Bob, and the VPC's custom resource role: none reaches the bucket directly
-    const tally = await expectProven(report, [stack], { grantRows: 2, directRows: 0 });
-    expect(tally.requests).toBeGreaterThanOrEqual(2 * 9 + 3 * 4);
+    // reader 3 actions and Bob 6, each inside and outside the folder; Bob, the reader and the flow
+    // logs role asked get, put, delete and list on the bucket
+    await expectProven(report, [stack], { grantRows: 2, directRows: 0, requests: 2 * (3 + 6) + 3 * 4 });
   }, PROOF_TIMEOUT);
 
   test('the strict scenario: a group\'s grant, SSE-KMS actions, proven for the group\'s member', async () => {
@@ -282,7 +284,7 @@ describe('access report', () => {
     const [bucket] = report.buckets;
     const bob = bucket.grants.find(g => g.accessPoint === 'bob-access-point-test-strict')!;
     expect([bob.principal.kind, bob.principal.name, bob.kmsActions]).toEqual(['group', 'bob-uploaders', ['kms:Decrypt', 'kms:GenerateDataKey']]);
-    await expectProven(report, [stack], { grantRows: 2, directRows: 0 });
+    await expectProven(report, [stack], { grantRows: 2, directRows: 0, requests: 30 });
   }, PROOF_TIMEOUT);
 
   test('denyDirectAccess off: the identities of the app whose own policies reach the bucket are listed as allowed', async () => {
@@ -299,7 +301,9 @@ describe('access report', () => {
     expect(direct.find(d => d.principal.path === 'Scenario/Reporter')!.actions).toEqual(['s3:GetObject']);
     expect(direct.find(d => d.principal.path === 'Scenario/Loader')!.actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:ListBucket']));
     expect(markdown).toContain('| role Scenario/Admin | allowed | every data action |');
-    await expectProven(report, [stack], { grantRows: 2, directRows: 4 });
+    // grants as in the scenario (18); listed: admin 4 probes, loader 2, reporter 1, auditor 1;
+    // Bob, the reader and the operator 4 each
+    await expectProven(report, [stack], { grantRows: 2, directRows: 4, requests: 18 + 8 + 3 * 4 });
   }, PROOF_TIMEOUT);
 
   test('denyDirectAccess on, nobody exempt: every direct principal is shown denied', async () => {
@@ -307,7 +311,7 @@ describe('access report', () => {
     const { report } = synthReport(app);
     expect(report.buckets[0].sharedBucket!.denyDirectAccess).toBe(true);
     expect(report.buckets[0].direct.map(d => d.status)).toEqual(['denied', 'denied', 'denied', 'denied']);
-    await expectProven(report, [stack], { grantRows: 2, directRows: 4 });
+    await expectProven(report, [stack], { grantRows: 2, directRows: 4, requests: 38 });
   }, PROOF_TIMEOUT);
 
   test('denyDirectAccess on, the admin exempt: the admin is shown exempt, the others denied', async () => {
@@ -320,7 +324,7 @@ describe('access report', () => {
       ['Scenario/Loader', 'denied'],
       ['Scenario/Reporter', 'denied'],
     ]);
-    await expectProven(report, [stack], { grantRows: 2, directRows: 4 });
+    await expectProven(report, [stack], { grantRows: 2, directRows: 4, requests: 38 });
   }, PROOF_TIMEOUT);
 
   test('twenty tenants and a PER_USER_FOLDER group, delegated by name', async () => {
@@ -330,7 +334,8 @@ describe('access report', () => {
     expect(bucket.sharedBucket!.accessPointArnPattern).toBe('arn:${AWS::Partition}:s3:us-east-1:123456789012:accesspoint/*-*');
     expect(bucket.grants.filter(g => g.folder === '${aws:username}/').map(g => g.principal.name)).toEqual(['members']);
     expect(bucket.grants.every(g => g.delegated)).toBe(true);
-    await expectProven(report, [stack], { grantRows: 21, directRows: 0 });
+    // 20 tenants x 6 actions and 2 members x 6, inside and outside; 22 identities x 4 actions on the bucket
+    await expectProven(report, [stack], { grantRows: 21, directRows: 0, requests: 2 * (20 * 6 + 2 * 6) + 22 * 4 });
   }, PROOF_TIMEOUT);
 
   test('a cross-account access point: one report for every stack of the app; the undelegated account is shown refused', async () => {
@@ -343,6 +348,89 @@ describe('access report', () => {
       ['third-access-point', 'intruder', 'partner/', 'READ', false],
     ]);
     expect(markdown).toContain('refused: the bucket policy does not delegate to this access point');
-    await expectProven(report, stacks, { grantRows: 2, directRows: 0 });
+    // the analyst's and the intruder's 3 actions inside and outside partner/; both roles asked 4 actions on the bucket
+    await expectProven(report, stacks, { grantRows: 2, directRows: 0, requests: 2 * 2 * 3 + 2 * 4 });
   }, PROOF_TIMEOUT);
+
+  test('a report that disagrees with the policies fails the proof', async () => {
+    const { app, stack } = directAccessApp({ denyDirectAccess: true }, true);
+    const { report } = synthReport(app);
+    const tamper = (edit: (bucket: any) => void): AccessReportDocument => {
+      const copy = JSON.parse(JSON.stringify(report));
+      edit(copy.buckets[0]);
+      return copy;
+    };
+    const bob = (b: any) => b.grants.find((g: ReportGrant) => g.accessPoint === 'bob-access-point-test');
+    const wrong = [
+      // a wider folder than the policies allow
+      tamper(b => { bob(b).folder = '*'; }),
+      // an action the grant does not give
+      tamper(b => { bob(b).actions.push('s3:DeleteObject'); }),
+      // the wrong network: the VPC access point from the internet
+      tamper(b => { b.grants.find((g: ReportGrant) => g.networkOrigin === 'VPC').networkOrigin = 'Internet'; }),
+      // a denied principal shown as allowed, and an exempt one as denied
+      tamper(b => { b.direct.find((d: any) => d.principal.path === 'Scenario/Loader').status = 'allowed'; }),
+      tamper(b => { b.direct.find((d: any) => d.principal.path === 'Scenario/Admin').status = 'denied'; }),
+      // a principal left out of the direct list
+      tamper(b => { b.direct = b.direct.filter((d: any) => d.principal.path !== 'Scenario/Admin'); }),
+    ];
+    for (const tampered of wrong) {
+      expect((await proveReport(tampered, [stack])).disagreements).not.toEqual([]);
+    }
+    expect((await proveReport(report, [stack])).disagreements).toEqual([]);
+  }, PROOF_TIMEOUT);
+
+  test('synthesizing twice writes the same report; a nested stage\'s stacks are in the root report only', () => {
+    const app = new App();
+    buildScenario(app);
+    const stage = new Stage(app, 'Prod');
+    buildStrictScenario(stage as App);
+    const first = synthReport(app);
+    const again = synthReport(app);
+    const forced = app.synth({ force: true }).directory;
+    expect(again.report).toEqual(first.report);
+    expect(fs.readFileSync(path.join(forced, 'access-report.md'), 'utf-8')).toBe(first.markdown);
+    expect(first.report.buckets.map(b => [b.bucket, b.stack])).toEqual([
+      ['access-point-test', 'SharedBucketScenario'],
+      ['access-point-test-strict', 'Prod/SharedBucketScenarioStrict'],
+    ]);
+    expect(fs.readdirSync(path.join(first.directory, stage.artifactId))).not.toContain('access-report.json');
+    // deterministic: no absolute path, no time
+    expect(first.markdown).not.toContain(first.directory);
+    expect(JSON.stringify(first.report)).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+  });
+
+  test('an app without SharedBucket or access points gets no report', () => {
+    const app = new App();
+    new iam.Role(new Stack(app, 'Plain'), 'Role', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(fs.readdirSync(app.synth().directory)).not.toContain('access-report.json');
+  });
+});
+
+describe('AccessReportGuard', () => {
+  test('fails synth on direct access nobody acknowledged, naming the principal, the bucket and the policy', () => {
+    const { app } = directAccessApp({}, false);
+    Aspects.of(app).add(new AccessReportGuard());
+    expect(() => app.synth()).toThrow(/AccessReportGuard: role Scenario\/Admin reaches the bucket access-point-test without an access point \(.*s3:GetObject.* from Scenario\/Admin\/DefaultPolicy\)/);
+  });
+
+  test('acknowledged principals pass; the one left out still fails', () => {
+    const { app, admin, loader, reporter } = directAccessApp({}, false);
+    Aspects.of(app).add(new AccessReportGuard({ acknowledgedDirectAccess: [admin, loader, reporter] }));
+    expect(() => app.synth()).toThrow(/user Scenario\/Auditor reaches the bucket access-point-test/);
+    const acknowledged = directAccessApp({}, false);
+    Aspects.of(acknowledged.app).add(new AccessReportGuard({
+      acknowledgedDirectAccess: [acknowledged.admin, acknowledged.loader, acknowledged.reporter, new iam.ArnPrincipal('arn:aws:iam::123456789012:user/auditor')],
+    }));
+    expect(() => acknowledged.app.synth()).not.toThrow();
+  });
+
+  test('with denyDirectAccess, denied principals are no finding; an exempt one must be acknowledged', () => {
+    const denied = directAccessApp({ denyDirectAccess: true }, false);
+    Aspects.of(denied.app).add(new AccessReportGuard());
+    expect(() => denied.app.synth()).not.toThrow();
+    const exempt = directAccessApp({ denyDirectAccess: true }, true);
+    Aspects.of(exempt.app).add(new AccessReportGuard());
+    expect(() => exempt.app.synth()).toThrow(/role Scenario\/Admin reaches the bucket/);
+  });
 });

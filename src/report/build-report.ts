@@ -193,11 +193,19 @@ function identityAttributes(c: IConstruct): { kind: ReportPrincipal['kind']; nam
   // A created identity's name is a Ref; the name given to its L1, if any, is known.
   const cfn = c.node.defaultChild;
   const given = cfn instanceof iam.CfnRole ? cfn.roleName : cfn instanceof iam.CfnUser ? cfn.userName : cfn instanceof iam.CfnGroup ? cfn.groupName : undefined;
-  const renderedName = given !== undefined ? renderValue(c, given) : name !== undefined ? renderValue(c, name) : undefined;
+  // A generated name resolves to nothing.
+  const givenName = given !== undefined ? renderValue(c, given) || undefined : undefined;
+  const renderedName = givenName ?? (name !== undefined ? renderValue(c, name) : undefined);
+  const knownName = renderedName !== undefined && isKnown(renderedName) ? renderedName : undefined;
+  // With its name known, a created identity's ARN is known too (IAM ARNs hold the path and name).
+  const iamPath = cfn instanceof iam.CfnRole || cfn instanceof iam.CfnUser || cfn instanceof iam.CfnGroup ? cfn.path : undefined;
+  const builtArn = knownName !== undefined && givenName !== undefined && kind !== 'principal'
+    ? `arn:\${AWS::Partition}:iam::${renderValue(c, Stack.of(c).account)}:${kind}${iamPath !== undefined ? renderValue(c, iamPath) : '/'}${knownName}`
+    : undefined;
   return {
     kind,
-    ...(renderedName !== undefined && isKnown(renderedName) ? { name: renderedName } : {}),
-    ...(arn !== undefined ? { arn: renderValue(c, arn) } : {}),
+    ...(knownName !== undefined ? { name: knownName } : {}),
+    ...(builtArn !== undefined ? { arn: builtArn } : arn !== undefined ? { arn: renderValue(c, arn) } : {}),
   };
 }
 
