@@ -160,7 +160,13 @@ function probeKey(resources: string[]): string {
   return objectResource.slice(objectResource.indexOf('/') + 1).replace(/\*/g, 'report-probe').replace(/\?/g, 'x') || 'report-probe.txt';
 }
 
-async function expectProven(report: AccessReportDocument, stacks: Stack[], counts: { grantRows: number; directRows: number; requests: number }): Promise<ProofTally> {
+interface ProofCounts {
+  readonly grantRows: number;
+  readonly directRows: number;
+  readonly requests: number;
+}
+
+async function expectProven(report: AccessReportDocument, stacks: Stack[], counts: ProofCounts): Promise<ProofTally> {
   const tally = await proveReport(report, stacks);
   expect(tally.disagreements).toEqual([]);
   // the proof must never silently check less than designed

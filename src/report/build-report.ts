@@ -2,8 +2,8 @@ import { CfnElement, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
-import { BucketTarget, constructPath, normalizeArn, scanDirectAccess } from './direct-access';
 import { globToRegExp } from './data-actions';
+import { BucketTarget, constructPath, normalizeArn, scanDirectAccess } from './direct-access';
 import { AccessReportDocument, ReportBucket, ReportDirectAccess, ReportGrant, ReportPrincipal, ReportAccessPoint, ReportBucketPolicy } from './model';
 import type { AccessReportRecorder } from './recorder';
 import type { IAccessPoint } from '../access-point';
@@ -141,7 +141,9 @@ function describeBucketPolicy(owner: IConstruct, policy: AccessReportRecorder['b
   return {
     path: owner.node.path,
     delegatedAccounts: policy.delegation.accounts.map(a => renderValue(owner, a)),
-    ...(policy.delegation.accessPointArnPattern !== undefined ? { accessPointArnPattern: renderValue(owner, policy.delegation.accessPointArnPattern) } : {}),
+    ...(policy.delegation.accessPointArnPattern !== undefined
+      ? { accessPointArnPattern: renderValue(owner, policy.delegation.accessPointArnPattern) }
+      : {}),
     denyDirectAccess: policy.denyDirectAccess,
     directAccessPrincipals: policy.directAccessPrincipals.map(p => describePrincipal(p, undefined, owner)),
   };
@@ -192,7 +194,9 @@ function identityAttributes(c: IConstruct): { kind: ReportPrincipal['kind']; nam
         : ['principal', undefined, undefined] as const;
   // A created identity's name is a Ref; the name given to its L1, if any, is known.
   const cfn = c.node.defaultChild;
-  const given = cfn instanceof iam.CfnRole ? cfn.roleName : cfn instanceof iam.CfnUser ? cfn.userName : cfn instanceof iam.CfnGroup ? cfn.groupName : undefined;
+  const given = cfn instanceof iam.CfnRole ? cfn.roleName
+    : cfn instanceof iam.CfnUser ? cfn.userName
+      : cfn instanceof iam.CfnGroup ? cfn.groupName : undefined;
   // A generated name resolves to nothing.
   const givenName = given !== undefined ? renderValue(c, given) || undefined : undefined;
   const renderedName = givenName ?? (name !== undefined ? renderValue(c, name) : undefined);

@@ -101,6 +101,7 @@ export function recordBucketPolicy(scope: IConstruct, policy: BucketPolicyRecord
 /** The name of the access level an action set stands for (READ, READ_WRITE, ...). */
 export function accessLevelName(actions: ActionSet): string {
   const same = (a: string[], b: string[]) => a.length === b.length && a.every(x => b.includes(x));
-  const match = Object.entries(ActionSets).find(([, set]) => same(set.objectActions, actions.objectActions) && same(set.listActions, actions.listActions));
+  const match = Object.entries(ActionSets)
+    .find(([, set]) => same(set.objectActions, actions.objectActions) && same(set.listActions, actions.listActions));
   return match ? match[0] : [...actions.objectActions, ...actions.listActions].join(' ');
 }
