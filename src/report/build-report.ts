@@ -7,10 +7,14 @@ import { BucketTarget, constructPath, normalizeArn, scanDirectAccess } from './d
 import { AccessReportDocument, ReportBucket, ReportDirectAccess, ReportGrant, ReportPrincipal, ReportAccessPoint, ReportBucketPolicy } from './model';
 import type { AccessReportRecorder } from './recorder';
 import type { IAccessPoint } from '../access-point';
-import { isKnown, renderValue } from './render-value';
+import { isKnown, renderValue, withRenderCache } from './render-value';
 
 /** The access report of the app `recorder` belongs to, from its records and its identity policies. */
 export function buildAccessReport(recorder: AccessReportRecorder): AccessReportDocument {
+  return withRenderCache(() => build(recorder));
+}
+
+function build(recorder: AccessReportRecorder): AccessReportDocument {
   const buckets = new Map<string, MutableBucket>();
   const bucketOf = (bucket: s3.IBucket | undefined): MutableBucket => {
     const described = describeBucket(bucket);

@@ -56,15 +56,23 @@ interface HeldPolicy {
 /** Every identity's direct reach, per bucket key. */
 export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[]): Map<string, DirectFinding[]> {
   const resources = collect(root);
-  const byStack = new Map<Stack, Scanned[]>();
-  resources.forEach(r => byStack.set(r.stack, [...(byStack.get(r.stack) ?? []), r]));
+  // Indexes: policies name their holders by Ref (same stack) or by name.
+  const byRef = new Map<string, Scanned>();
+  const byName = new Map<string, Scanned[]>();
+  const nameProps: Record<string, string> = { 'AWS::IAM::Role': 'RoleName', 'AWS::IAM::User': 'UserName', 'AWS::IAM::Group': 'GroupName' };
+  const stackIds = new Map<Stack, number>();
+  const stackId = (stack: Stack) => stackIds.get(stack) ?? stackIds.set(stack, stackIds.size).get(stack)!;
+  for (const r of resources) {
+    byRef.set(`${stackId(r.stack)} ${r.logicalId}`, r);
+    const name = nameProps[r.type] !== undefined ? r.props[nameProps[r.type]] : undefined;
+    if (typeof name === 'string') byName.set(`${r.type} ${name}`, [...(byName.get(`${r.type} ${name}`) ?? []), r]);
+  }
   const find = (from: Scanned, ref: unknown, type: string): Scanned[] => {
-    const siblings = (byStack.get(from.stack) ?? []).filter(r => r.type === type);
     if (ref !== null && typeof ref === 'object' && 'Ref' in (ref as object)) {
-      return siblings.filter(r => r.logicalId === (ref as { Ref: string }).Ref);
+      const found = byRef.get(`${stackId(from.stack)} ${(ref as { Ref: string }).Ref}`);
+      return found !== undefined && found.type === type ? [found] : [];
     }
-    const nameProp = { 'AWS::IAM::Role': 'RoleName', 'AWS::IAM::User': 'UserName', 'AWS::IAM::Group': 'GroupName' }[type]!;
-    return typeof ref === 'string' ? resources.filter(r => r.type === type && r.props[nameProp] === ref) : [];
+    return typeof ref === 'string' ? byName.get(`${type} ${ref}`) ?? [] : [];
   };
   const holdersOf = (r: Scanned): Scanned[] => [
     ...asArray(r.props.Roles).flatMap(ref => find(r, ref, 'AWS::IAM::Role')),
@@ -72,13 +80,21 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[]): Map
     ...asArray(r.props.Groups).flatMap(ref => find(r, ref, 'AWS::IAM::Group')),
   ];
 
+  // Identities that attach a managed policy of their stack by Ref in ManagedPolicyArns.
+  const attachedByArn = new Map<string, Scanned[]>();
+  for (const r of resources) {
+    for (const arn of asArray(r.props.ManagedPolicyArns).filter(isRef)) {
+      const key = `${stackId(r.stack)} ${arn.Ref}`;
+      attachedByArn.set(key, [...(attachedByArn.get(key) ?? []), r]);
+    }
+  }
+
   const held: HeldPolicy[] = [];
   for (const r of resources) {
     const path = constructPath(r.resource);
     if (r.type === 'AWS::IAM::Policy') held.push({ source: path, document: r.props.PolicyDocument, holders: holdersOf(r) });
     if (r.type === 'AWS::IAM::ManagedPolicy') {
-      const attachedFromIdentity = resources.filter(i => i.stack === r.stack
-        && asArray(i.props.ManagedPolicyArns).some(arn => isRefTo(arn, r.logicalId)));
+      const attachedFromIdentity = attachedByArn.get(`${stackId(r.stack)} ${r.logicalId}`) ?? [];
       held.push({ source: path, document: r.props.PolicyDocument, holders: [...holdersOf(r), ...attachedFromIdentity] });
     }
     if (['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'].includes(r.type)) {
@@ -187,8 +203,8 @@ function collect(root: IConstruct): Scanned[] {
   return out;
 }
 
-function isRefTo(value: unknown, logicalId: string): boolean {
-  return value !== null && typeof value === 'object' && (value as { Ref?: string }).Ref === logicalId;
+function isRef(value: unknown): value is { Ref: string } {
+  return value !== null && typeof value === 'object' && typeof (value as { Ref?: unknown }).Ref === 'string';
 }
 
 function asArray(value: unknown): any[] {

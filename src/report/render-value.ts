@@ -8,7 +8,25 @@ import { IConstruct } from 'constructs';
  */
 export function renderValue(scope: IConstruct, value: unknown): string {
   if (typeof value === 'string' && !Token.isUnresolved(value)) return value;
-  return renderResolved(Stack.of(scope).resolve(value));
+  const stack = Stack.of(scope);
+  if (typeof value !== 'string' || cache === undefined) return renderResolved(stack.resolve(value));
+  const perStack = cache.get(stack) ?? new Map<string, string>();
+  cache.set(stack, perStack);
+  if (!perStack.has(value)) perStack.set(value, renderResolved(stack.resolve(value)));
+  return perStack.get(value)!;
+}
+
+/** Rendered tokens by stack, while one report is built (a token's value may change between synths). */
+let cache: Map<Stack, Map<string, string>> | undefined;
+
+/** Run `build` with rendered values cached: the same ARN is rendered for every grant that names it. */
+export function withRenderCache<T>(build: () => T): T {
+  cache = new Map();
+  try {
+    return build();
+  } finally {
+    cache = undefined;
+  }
 }
 
 /** Like `renderValue`, for a value already resolved (e.g. a template fragment). */
