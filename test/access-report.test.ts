@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Aspects, Stack, Stage } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, Stack, Stage } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,6 +20,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildScenario, buildStrictScenario } from '../examples/scenario';
 import { Access, AccessPoint, AccessPointDelegation, AccessReportGuard, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
 import { AccessRequest, buildWorld, evaluate, mergeWorlds, Network, PrincipalInfo, World } from './access-model';
+import { accessPointActions } from './access-model/matrix';
+import { DATA_ACTIONS } from '../src/perms';
+import { BUCKET_LEVEL_DATA_ACTIONS, DATA_ACTION_NAMES, actionMatches } from '../src/report/data-actions';
 import { AccessReportDocument, ReportBucket, ReportGrant, ReportPrincipal } from '../src/report/model';
 
 const ACCOUNT = '123456789012';
@@ -261,6 +264,15 @@ function crossAccountApp() {
 // ---- tests --------------------------------------------------------------------------------------
 
 describe('access report', () => {
+  test('the direct scan knows every S3 data action, and each is one denyDirectAccess denies', async () => {
+    // the Service Authorization Reference, as the access model reads it
+    const actions = await accessPointActions();
+    const listings = [...actions.bucket, ...actions.bucketOnly].filter(a => a.startsWith('s3:ListBucket'));
+    expect(DATA_ACTION_NAMES).toEqual(expect.arrayContaining([...actions.object, ...listings]));
+    expect(BUCKET_LEVEL_DATA_ACTIONS.sort()).toEqual(listings.sort());
+    for (const action of DATA_ACTION_NAMES) expect([action, DATA_ACTIONS.some(p => actionMatches(p, action))]).toEqual([action, true]);
+  });
+
   test('the example scenario: the report is written at the root of the cloud assembly and agrees with the policies', async () => {
     const app = new App();
     const stack = buildScenario(app);
@@ -404,6 +416,24 @@ describe('access report', () => {
     // deterministic: no absolute path, no time
     expect(first.markdown).not.toContain(first.directory);
     expect(JSON.stringify(first.report)).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
+  });
+
+  test('a bare Stack (its App made for it), env-agnostic, with the bucket name a parameter: what is known at synth, and tokens as references', () => {
+    const stack = new Stack();
+    const shared = new SharedBucket(stack, 'Shared', { bucketName: new CfnParameter(stack, 'BucketName').valueAsString });
+    const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    new AccessPoint(stack, 'AccessPoint', { bucket: shared.bucket, accessPointName: 'readers' }).grantRead(reader, 'reports/');
+    const { report } = synthReport(stack.node.root as App);
+    const [bucket] = report.buckets;
+    expect([bucket.bucket, bucket.name, bucket.arn]).toEqual(['Default/Shared/Bucket', undefined, '${SharedBucketE0A46A06.Arn}']);
+    expect(bucket.sharedBucket!.delegatedAccounts).toEqual(['${AWS::AccountId}']);
+    expect(bucket.grants).toEqual([expect.objectContaining({
+      principal: { kind: 'role', path: 'Default/Reader', stack: 'Default', logicalId: 'ReaderF7BF189D', arn: '${ReaderF7BF189D.Arn}' },
+      accessPoint: 'readers',
+      folder: 'reports/',
+      access: 'READ',
+      delegated: true,
+    })]);
   });
 
   test('an app without SharedBucket or access points gets no report', () => {
