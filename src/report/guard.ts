@@ -29,10 +29,18 @@ export class AccessReportGuard implements IAspect {
   /** Each app's recorder gets the validation once, however often the app is synthesized. */
   private readonly guarded = new WeakSet<AccessReportRecorder>();
 
+  /**
+   * @param props the principals that may reach a bucket directly
+   */
   constructor(props: AccessReportGuardProps = {}) {
     this.acknowledged = props.acknowledgedDirectAccess ?? [];
   }
 
+  /**
+   * Adds the check to the app's access report (the construct that writes it), once per app.
+   *
+   * @param node the construct visited
+   */
   public visit(node: IConstruct): void {
     if (!(node instanceof AccessReportRecorder) || this.guarded.has(node)) return;
     this.guarded.add(node);
