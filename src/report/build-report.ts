@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { globToRegExp } from './data-actions';
-import { BucketTarget, constructPath, normalizeArn, scanDirectAccess } from './direct-access';
+import { BucketTarget, ScannedIdentity, constructPath, normalizeArn, scanDirectAccess } from './direct-access';
 import { AccessReportDocument, ReportBucket, ReportDirectAccess, ReportGrant, ReportPrincipal, ReportAccessPoint, ReportBucketPolicy } from './model';
 import type { AccessReportRecorder } from './recorder';
 import type { IAccessPoint } from '../access-point';
@@ -71,11 +71,7 @@ function build(recorder: AccessReportRecorder): AccessReportDocument {
   const direct = scanDirectAccess(recorder.node.root, targets);
   for (const entry of buckets.values()) {
     entry.direct = (direct.get(entry.bucket) ?? []).map(finding => {
-      const principal = describePrincipal(finding.identity.resource.node.scope as unknown as iam.IPrincipal, undefined, finding.identity.resource, {
-        kind: finding.identity.kind,
-        logicalId: finding.identity.logicalId,
-        stack: finding.identity.stack,
-      });
+      const principal = describeScannedIdentity(finding.identity);
       return {
         principal,
         actions: [...finding.actions].sort(),
@@ -153,27 +149,24 @@ function describeBucketPolicy(owner: IConstruct, policy: AccessReportRecorder['b
   };
 }
 
-interface Known {
-  readonly kind: 'role' | 'user';
-  readonly logicalId: string;
-  readonly stack: Stack;
+/** An identity found in the templates, by its L1 (and its L2 when the L1 is the L2's resource). */
+function describeScannedIdentity(identity: ScannedIdentity): ReportPrincipal {
+  const l1 = identity.resource;
+  const l2 = l1.node.scope !== undefined && l1.node.scope.node.defaultChild === l1 ? l1.node.scope : undefined;
+  const attrs = l2 ? identityAttributes(l2) : undefined;
+  return {
+    kind: identity.kind,
+    path: constructPath(l1),
+    stack: identity.stack.node.path,
+    logicalId: identity.logicalId,
+    ...(attrs?.name !== undefined ? { name: attrs.name } : {}),
+    arn: attrs?.arn ?? `\${${identity.logicalId}.Arn}`,
+  };
 }
 
 /** A principal as the report names it: construct path, logical ID, name and ARN as far as known. */
-export function describePrincipal(principal: iam.IPrincipal, identity: IConstruct | undefined, scope: IConstruct, known?: Known): ReportPrincipal {
+export function describePrincipal(principal: iam.IPrincipal, identity: IConstruct | undefined, scope: IConstruct): ReportPrincipal {
   const candidate = identity ?? (Construct.isConstruct(principal) ? principal : undefined);
-  if (known) {
-    const l2 = Construct.isConstruct(candidate) && (candidate as IConstruct).node.defaultChild === scope ? candidate as IConstruct : undefined;
-    const attrs = l2 ? identityAttributes(l2) : undefined;
-    return {
-      kind: known.kind,
-      path: constructPath(scope),
-      stack: known.stack.node.path,
-      logicalId: known.logicalId,
-      ...(attrs?.name !== undefined ? { name: attrs.name } : {}),
-      arn: attrs?.arn ?? `\${${known.logicalId}.Arn}`,
-    };
-  }
   if (candidate === undefined) {
     const arn = (principal as Partial<iam.ArnPrincipal>).arn ?? principal.policyFragment.principalJson.AWS?.[0];
     return { kind: 'principal', ...(arn !== undefined ? { arn: renderValue(scope, arn) } : { name: String(principal) }) };
