@@ -19,7 +19,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildScenario, buildStrictScenario } from '../examples/scenario';
 import { Access, AccessPoint, AccessPointDelegation, AccessReportGuard, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
-import { AccessRequest, buildWorld, evaluate, mergeWorlds, Network, PrincipalInfo, World } from './access-model';
+import { AccessRequest, buildWorld, evaluate, mergeWorlds, Network, PolicyDocument, PrincipalInfo, World } from './access-model';
 import { accessPointActions } from './access-model/matrix';
 import { DATA_ACTIONS } from '../src/perms';
 import { BUCKET_LEVEL_DATA_ACTIONS, DATA_ACTION_NAMES, actionMatches } from '../src/report/data-actions';
@@ -50,11 +50,31 @@ function synthReport(app: App): Synthesized {
   };
 }
 
+/**
+ * AWS managed policies that reach S3, as AWS publishes them
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonS3ReadOnlyAccess.html).
+ * The access model leaves AWS managed policies out; the proof adds these to their holders.
+ */
+const AWS_MANAGED: Record<string, PolicyDocument> = {
+  AmazonS3ReadOnlyAccess: {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['s3:Get*', 's3:List*', 's3:Describe*', 's3-object-lambda:Get*', 's3-object-lambda:List*'], Resource: '*' }],
+  },
+};
+
 function worldOf(stacks: Stack[]): World {
   const worlds = stacks.map(stack => buildWorld(Template.fromStack(stack).toJSON(), {
     account: stack.account, region: stack.region, stackName: stack.stackName,
   }));
-  return worlds.length === 1 ? worlds[0] : mergeWorlds(worlds[0], ...worlds.slice(1));
+  const world = worlds.length === 1 ? worlds[0] : mergeWorlds(worlds[0], ...worlds.slice(1));
+  const withAwsManaged = (p: PrincipalInfo): PrincipalInfo => ({
+    ...p,
+    policies: [...p.policies, ...p.unmodelledManagedPolicyArns
+      .map(arn => arn.split('/').pop()!)
+      .filter(name => AWS_MANAGED[name] !== undefined)
+      .map(name => ({ name: `aws-managed-${name}`, source: `AWS managed policy ${name}`, document: AWS_MANAGED[name] }))],
+  });
+  return { ...world, principals: new Map([...world.principals].map(([arn, p]) => [arn, withAwsManaged(p)])) };
 }
 
 interface ProofTally {
@@ -192,8 +212,9 @@ class ScenarioLikeStack extends Stack {
 /**
  * The scenario's access points, plus identities of the app whose own policies reach the bucket:
  * an admin with s3:* on *, a loader with aws-cdk-lib's `bucket.grantRead` (bucket ARN by GetAtt), a
- * reporter with a managed policy naming the bucket by name, auditors (a group) who list it, and an
- * operator whose policy only looks up access points.
+ * reporter with a managed policy naming the bucket by name, auditors (a group) who list it, an
+ * analyst with the AWS managed AmazonS3ReadOnlyAccess, and an operator whose policy only looks up
+ * access points.
  */
 function directAccessApp(shared: Omit<SharedBucketProps, 'directAccessPrincipals'>, exemptAdmin: boolean) {
   const app = new App();
@@ -220,7 +241,11 @@ function directAccessApp(shared: Omit<SharedBucketProps, 'directAccessPrincipals
   new iam.User(stack, 'Auditor', { userName: 'auditor', groups: [auditors] });
   const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
   operator.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetAccessPoint', 's3:ListAllMyBuckets'], resources: ['*'] }));
-  return { app, stack, admin, loader, reporter };
+  const analyst = new iam.Role(stack, 'Analyst', {
+    assumedBy: new iam.AccountRootPrincipal(),
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonS3ReadOnlyAccess')],
+  });
+  return { app, stack, admin, loader, reporter, analyst };
 }
 
 const TENANTS = Array.from({ length: 20 }, (_, i) => `tenant-${String(i).padStart(2, '0')}`);
@@ -311,25 +336,27 @@ describe('access report', () => {
     const direct = report.buckets[0].direct;
     expect(direct.map(d => [d.principal.path, d.status])).toEqual([
       ['Scenario/Admin', 'allowed'],
+      ['Scenario/Analyst', 'allowed'],
       ['Scenario/Auditor', 'allowed'],
       ['Scenario/Loader', 'allowed'],
       ['Scenario/Reporter', 'allowed'],
     ]);
     expect(direct.find(d => d.principal.path === 'Scenario/Auditor')!.actions).toEqual(['s3:ListBucket']);
     expect(direct.find(d => d.principal.path === 'Scenario/Reporter')!.actions).toEqual(['s3:GetObject']);
+    expect(direct.find(d => d.principal.path === 'Scenario/Analyst')!.policies).toEqual(['AWS managed policy AmazonS3ReadOnlyAccess']);
     expect(direct.find(d => d.principal.path === 'Scenario/Loader')!.actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:ListBucket']));
     expect(markdown).toContain('| role Scenario/Admin | allowed | every data action |');
-    // grants as in the scenario (18); listed: admin 4 probes, loader 2, reporter 1, auditor 1;
-    // Bob, the reader and the operator 4 each
-    await expectProven(report, [stack], { grantRows: 2, directRows: 4, requests: 18 + 8 + 3 * 4 });
+    // grants as in the scenario (18); listed: admin 4 probes, analyst 2, loader 2, reporter 1,
+    // auditor 1; Bob, the reader and the operator 4 each
+    await expectProven(report, [stack], { grantRows: 2, directRows: 5, requests: 18 + 10 + 3 * 4 });
   }, PROOF_TIMEOUT);
 
   test('denyDirectAccess on, nobody exempt: every direct principal is shown denied', async () => {
     const { app, stack } = directAccessApp({ denyDirectAccess: true }, false);
     const { report } = synthReport(app);
     expect(report.buckets[0].sharedBucket!.denyDirectAccess).toBe(true);
-    expect(report.buckets[0].direct.map(d => d.status)).toEqual(['denied', 'denied', 'denied', 'denied']);
-    await expectProven(report, [stack], { grantRows: 2, directRows: 4, requests: 38 });
+    expect(report.buckets[0].direct.map(d => d.status)).toEqual(['denied', 'denied', 'denied', 'denied', 'denied']);
+    await expectProven(report, [stack], { grantRows: 2, directRows: 5, requests: 40 });
   }, PROOF_TIMEOUT);
 
   test('denyDirectAccess on, the admin exempt: the admin is shown exempt, the others denied', async () => {
@@ -338,11 +365,12 @@ describe('access report', () => {
     expect(report.buckets[0].sharedBucket!.directAccessPrincipals.map(p => p.path)).toEqual(['Scenario/Admin']);
     expect(report.buckets[0].direct.map(d => [d.principal.path, d.status])).toEqual([
       ['Scenario/Admin', 'exempt'],
+      ['Scenario/Analyst', 'denied'],
       ['Scenario/Auditor', 'denied'],
       ['Scenario/Loader', 'denied'],
       ['Scenario/Reporter', 'denied'],
     ]);
-    await expectProven(report, [stack], { grantRows: 2, directRows: 4, requests: 38 });
+    await expectProven(report, [stack], { grantRows: 2, directRows: 5, requests: 40 });
   }, PROOF_TIMEOUT);
 
   test('twenty tenants and a PER_USER_FOLDER group, delegated by name', async () => {
@@ -451,12 +479,15 @@ describe('AccessReportGuard', () => {
   });
 
   test('acknowledged principals pass; the one left out still fails', () => {
-    const { app, admin, loader, reporter } = directAccessApp({}, false);
-    Aspects.of(app).add(new AccessReportGuard({ acknowledgedDirectAccess: [admin, loader, reporter] }));
+    const { app, admin, loader, reporter, analyst } = directAccessApp({}, false);
+    Aspects.of(app).add(new AccessReportGuard({ acknowledgedDirectAccess: [admin, loader, reporter, analyst] }));
     expect(() => app.synth()).toThrow(/user Scenario\/Auditor reaches the bucket access-point-test/);
     const acknowledged = directAccessApp({}, false);
     Aspects.of(acknowledged.app).add(new AccessReportGuard({
-      acknowledgedDirectAccess: [acknowledged.admin, acknowledged.loader, acknowledged.reporter, new iam.ArnPrincipal('arn:aws:iam::123456789012:user/auditor')],
+      acknowledgedDirectAccess: [
+        acknowledged.admin, acknowledged.loader, acknowledged.reporter, acknowledged.analyst,
+        new iam.ArnPrincipal('arn:aws:iam::123456789012:user/auditor'),
+      ],
     }));
     expect(() => acknowledged.app.synth()).not.toThrow();
   });

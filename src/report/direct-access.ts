@@ -1,5 +1,6 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { AWS_MANAGED_S3_POLICIES, awsManagedPolicyName } from './aws-managed-policies';
 import { BUCKET_LEVEL_DATA_ACTIONS, DATA_ACTION_NAMES, actionMatches, globToRegExp } from './data-actions';
 import { renderResolved } from './render-value';
 
@@ -99,6 +100,10 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[]): Map
     }
     if (['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'].includes(r.type)) {
       asArray(r.props.Policies).forEach((p: any) => held.push({ source: `${path} (inline ${renderResolved(p.PolicyName)})`, document: p.PolicyDocument, holders: [r] }));
+      for (const name of asArray(r.props.ManagedPolicyArns).map(arn => awsManagedPolicyName(normalizeArn(renderResolved(arn))))) {
+        const document = name !== undefined ? AWS_MANAGED_S3_POLICIES[name] : undefined;
+        if (document) held.push({ source: `AWS managed policy ${name}`, document, holders: [r] });
+      }
     }
   }
 
