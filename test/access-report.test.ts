@@ -18,7 +18,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildScenario, buildStrictScenario } from '../examples/scenario';
-import { Access, AccessPoint, AccessPointDelegation, AccessReportGuard, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
+import { Access, AccessPoint, AccessPointDelegation, AccessReportGuard, IdentityPolicy, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
 import { AccessRequest, buildWorld, evaluate, mergeWorlds, Network, PolicyDocument, PrincipalInfo, World } from './access-model';
 import { accessPointActions } from './access-model/matrix';
 import { DATA_ACTIONS } from '../src/perms';
@@ -258,7 +258,10 @@ function tenantApp() {
   TENANTS.forEach((name, i) => {
     if (i % 2 === 0) {
       const role = new iam.Role(stack, `Role-${name}`, { roleName: name, assumedBy: new iam.AccountRootPrincipal() });
-      shared.addUserAccessPoint(`AccessPoint-${name}`, { identity: role, prefix: `${name}/`, accessPointName: name });
+      // the first tenant's grants go to a managed policy of its own
+      shared.addUserAccessPoint(`AccessPoint-${name}`, {
+        identity: role, prefix: `${name}/`, accessPointName: name, identityPolicy: i === 0 ? IdentityPolicy.MANAGED : IdentityPolicy.INLINE,
+      });
     } else {
       const user = new iam.User(stack, `User-${name}`, { userName: name });
       shared.addUserAccessPoint(`AccessPoint-${name}`, { identity: user, accessPointName: name });
@@ -380,6 +383,8 @@ describe('access report', () => {
     expect(bucket.sharedBucket!.accessPointArnPattern).toBe('arn:${AWS::Partition}:s3:us-east-1:123456789012:accesspoint/*-*');
     expect(bucket.grants.filter(g => g.folder === '${aws:username}/').map(g => g.principal.name)).toEqual(['members']);
     expect(bucket.grants.every(g => g.delegated)).toBe(true);
+    // a grant written into a managed policy is reported for the identity that holds it
+    expect(bucket.grants.find(g => g.accessPoint === 'tenant-00')!.principal).toEqual(expect.objectContaining({ kind: 'role', name: 'tenant-00', path: 'Tenants/Role-tenant-00' }));
     // 20 tenants x 6 actions and 2 members x 6, inside and outside; 22 identities x 4 actions on the bucket
     await expectProven(report, [stack], { grantRows: 21, directRows: 0, requests: 2 * (20 * 6 + 2 * 6) + 22 * 4 });
   }, PROOF_TIMEOUT);
