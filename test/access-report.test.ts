@@ -349,6 +349,7 @@ describe('access report', () => {
     expect(direct.find(d => d.principal.path === 'Scenario/Analyst')!.policies).toEqual(['AWS managed policy AmazonS3ReadOnlyAccess']);
     expect(direct.find(d => d.principal.path === 'Scenario/Loader')!.actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:ListBucket']));
     expect(markdown).toContain('| role Scenario/Admin | allowed | every data action |');
+    expect(markdown).toContain('| role Scenario/Loader | allowed | s3:Get*, s3:List* |');
     // grants as in the scenario (18); listed: admin 4 probes, analyst 2, loader 2, reporter 1,
     // auditor 1; Bob, the reader and the operator 4 each
     await expectProven(report, [stack], { grantRows: 2, directRows: 5, requests: 18 + 10 + 3 * 4 });

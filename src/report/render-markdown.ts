@@ -1,4 +1,4 @@
-import { DATA_ACTION_NAMES } from './data-actions';
+import { DATA_ACTION_NAMES, actionMatches } from './data-actions';
 import { AccessReportDocument, ReportBucket, ReportPrincipal } from './model';
 
 /** The report for a person: per bucket, the same tables as the JSON, and a Mermaid diagram. */
@@ -46,7 +46,7 @@ function renderBucket(b: ReportBucket, index: number): string[] {
   } else {
     out.push('| Principal | Status | Actions | Resources | Policies |', '|---|---|---|---|---|');
     for (const d of b.direct) {
-      const actions = DATA_ACTION_NAMES.every(a => d.actions.includes(a)) ? 'every data action' : d.actions.join(', ');
+      const actions = DATA_ACTION_NAMES.every(a => d.actions.includes(a)) ? 'every data action' : abbreviate(d.actions).join(', ');
       out.push(row([principalLabel(d.principal), d.status + (d.conditional ? ' (with conditions)' : ''), actions, d.resources.map(code).join(', '), d.policies.map(code).join(', ')]));
     }
   }
@@ -80,6 +80,23 @@ function diagram(b: ReportBucket, index: number): string[] {
     lines.push(`  ${principalId(d.principal)} -.->|"${label(`direct: ${d.status}`)}"| ${bucketId}`);
   }
   return lines;
+}
+
+/** Families of data actions, broadest first, written as one pattern when every member is in the list. */
+const FAMILIES = ['s3:Get*', 's3:List*', 's3:Put*', 's3:Delete*', 's3:Replicate*', 's3:GetObjectVersion*', 's3:PutObjectVersion*', 's3:DeleteObjectVersion*'];
+
+/** Actions for a person: `s3:Get*` rather than the fifteen data actions it stands for. */
+function abbreviate(actions: string[]): string[] {
+  let rest = [...actions];
+  const out: string[] = [];
+  for (const family of FAMILIES) {
+    const members = DATA_ACTION_NAMES.filter(a => actionMatches(family, a));
+    if (members.length > 1 && members.every(a => rest.includes(a))) {
+      out.push(family);
+      rest = rest.filter(a => !members.includes(a));
+    }
+  }
+  return [...out, ...rest];
 }
 
 function principalLabel(p: ReportPrincipal): string {
