@@ -2,7 +2,7 @@ import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stac
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { Access } from './access';
 import { registerAccessPoint, sharerOf } from './bucket-registry';
 import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
@@ -18,6 +18,7 @@ import {
   toResourceStatement,
 } from './policy';
 import { principalArn } from './principals';
+import { accessLevelName, recordAccessPoint, recordGrant } from './report/recorder';
 import { describeKeys, isWithinFolder, normalizeFolders, normalizePrefix, throwIfInvalid, validateAccessPointName, validateFolders, validatePrefix } from './validation';
 
 /**
@@ -297,6 +298,18 @@ export abstract class AccessPointBase extends Resource implements IAccessPoint {
     });
     const key = this.bucket?.encryptionKey;
     if (key && actions.kmsActions.length > 0) grants.push(key.grant(grantee, ...actions.kmsActions));
+    // One report row per folder (a multi-folder grant is several rows of one level).
+    for (const prefix of scope.prefixes ?? [undefined]) {
+      recordGrant(this, {
+        accessPoint: this,
+        principal: grantee.grantPrincipal,
+        identity: (grantee.grantPrincipal as { readonly identity?: IConstruct }).identity,
+        prefix,
+        access: accessLevelName(actions),
+        actions: [...actions.objectActions, ...actions.listActions],
+        kmsActions: key ? actions.kmsActions : [],
+      });
+    }
     return grants.reduce((all, next) => all.combine(next));
   }
 
@@ -478,6 +491,7 @@ export class AccessPoint extends AccessPointBase {
     const problem = this.delegationProblem();
     if (problem !== undefined) throw new Error(problem);
     this.node.addValidation({ validate: () => this.checkBucketDelegates() });
+    recordAccessPoint(this, { accessPoint: this, vpc: props.vpc });
   }
 
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {

@@ -30,7 +30,8 @@ class ManagedPolicyPrincipal implements iam.IPrincipal {
   public readonly policyFragment: iam.PrincipalPolicyFragment;
   public readonly principalAccount?: string;
 
-  constructor(identity: iam.IIdentity, private readonly policy: iam.ManagedPolicy) {
+  /** The identity behind the principal, for the access report. */
+  constructor(public readonly identity: iam.IIdentity, private readonly policy: iam.ManagedPolicy) {
     this.assumeRoleAction = identity.assumeRoleAction;
     this.policyFragment = identity.policyFragment;
     this.principalAccount = identity.principalAccount;

@@ -9,3 +9,4 @@ export * from './identity-policy';
 export * from './access-point-deployment';
 export * from './consumer-outputs';
 export * from './guardrails';
+export * from './report/guard';

@@ -13,6 +13,7 @@ import { denyDirectAccessStatement, delegationStatements, sslOnlyStatement } fro
 import { principalArn } from './principals';
 import { validateConsumerOutputs } from './publish-outputs';
 import { TenantAccessPoint, TenantAccessPointOptions } from './tenant-access-point';
+import { recordBucketPolicy } from './report/recorder';
 import { UserAccessPoint, UserAccessPointOptions } from './user-access-point';
 import { throwIfInvalid, validateBucketName } from './validation';
 import { VpcAccessPoint, VpcAccessPointOptions } from './vpc-access-point';
@@ -235,6 +236,13 @@ export class SharedBucket extends Construct {
     }
     const delegation = this.delegation._bind(this);
     this.policy.addStatements(...delegationStatements(this.bucket.bucketArn, delegation));
+    recordBucketPolicy(this, {
+      owner: this,
+      bucket: this.bucket,
+      delegation,
+      denyDirectAccess: props.denyDirectAccess ?? false,
+      directAccessPrincipals: props.denyDirectAccess ? props.directAccessPrincipals ?? [] : [],
+    });
     if (props.denyDirectAccess) {
       // Validated above: every exempt principal has an ARN.
       const exemptArns = (props.directAccessPrincipals ?? []).map(principal => principalArn(principal)!);
