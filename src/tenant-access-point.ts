@@ -9,6 +9,7 @@ import {
   actionsFor, folderConfinementStatements, folderGrantParts, kmsGrantPart, tenantFolder, tenantMembershipStatement,
   tenantTagSafetyStatements, toStatement,
 } from './policy';
+import { recordGrant } from './report/recorder';
 import { sessionTagProblems, validateTagKey, validateTenantTagValue } from './tenant-validation';
 import { throwIfInvalid, validateAccessPointName } from './validation';
 
@@ -138,6 +139,14 @@ export class TenantAccessPoint extends Construct {
       // holds tenants whose own identity policies allow more (e.g. `s3:*`).
       ...folderConfinementStatements(apArn, this.prefix),
     ].forEach(statement => this.accessPoint.addToResourcePolicy(statement));
+    recordGrant(this, {
+      accessPoint: this.accessPoint,
+      tenants: { owner: this, tenantTag, memberTag: `${this.memberTagKey}=${TenantAccessPoint.MEMBER_TAG_VALUE}` },
+      prefix: this.prefix,
+      access: this.access,
+      actions: [...actions.objectActions, ...actions.listActions],
+      kmsActions: kmsPart ? actions.kmsActions : [],
+    });
 
     trackBudgets(this);
     this.node.addValidation({ validate: () => this.validateTenants() });

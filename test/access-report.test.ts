@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Aspects, CfnParameter, Stack, Stage } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, Stack, Stage, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -89,6 +89,12 @@ interface ProofTally {
 function holders(world: World, stacks: Stack[], p: ReportPrincipal, folder: string): Array<{ principal: PrincipalInfo; folder: string }> {
   const account = stacks.find(s => s.node.path === p.stack)?.account;
   const principals = [...world.principals.values()];
+  if (p.kind === 'tenants') {
+    // every principal with the membership tag, in the folder its tenant tag names
+    const [memberKey, memberValue] = p.memberTag!.split('=');
+    return principals.filter(i => i.account === account && i.tags[memberKey] === memberValue && i.tags[p.tenantTag!] !== undefined)
+      .map(tenant => ({ principal: tenant, folder: folder.replace(`\${aws:PrincipalTag/${p.tenantTag}}`, tenant.tags[p.tenantTag!]) }));
+  }
   if (p.kind === 'group') {
     return principals.filter(i => i.account === account && i.groups.includes(p.name!))
       .map(member => ({ principal: member, folder: folder.replace('${aws:username}', member.name) }));
@@ -273,6 +279,23 @@ function tenantApp() {
   return { app, stack };
 }
 
+/** A TenantAccessPoint with three tenants (t1 and t10 among them), a role tagged but not added, and an admin with s3:*. */
+function tenantAccessPointApp() {
+  const app = new App();
+  const stack = new Stack(app, 'Tenants', { env: ENV });
+  const shared = new SharedBucket(stack, 'Shared', { bucketName: 'access-point-test' });
+  const tenants = shared.addTenantAccessPoint('Tenants', { accessPointName: 'tenants' });
+  const role = (id: string, tag?: string) => {
+    const r = new iam.Role(stack, id, { roleName: id.toLowerCase(), assumedBy: new iam.AccountRootPrincipal() });
+    if (tag !== undefined) Tags.of(r).add('tenant', tag);
+    return r;
+  };
+  ['t1', 't10', 'acme'].forEach(tag => tenants.addTenant(role(`Tenant${tag}`, tag)));
+  role('TaggedNotAdded', 't1');
+  role('Admin').addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+  return { app, stack };
+}
+
 /** The bucket's account delegates to a partner's account; a third account's access point is not delegated. All in one app. */
 function crossAccountApp() {
   const app = new App();
@@ -413,6 +436,25 @@ describe('access report', () => {
     // the analyst's and the intruder's 4 actions and the writer's 7, inside and outside partner/;
     // the three roles asked 4 actions on the bucket
     await expectProven(report, stacks, { grantRows: 3, directRows: 0, requests: 2 * (4 + 7 + 4) + 3 * 4 });
+  }, PROOF_TIMEOUT);
+
+  test('a TenantAccessPoint is one row, "each tenant", proven for every tenant in its own folder', async () => {
+    const { app, stack } = tenantAccessPointApp();
+    const { report, markdown } = synthReport(app);
+    const [bucket] = report.buckets;
+    expect(bucket.grants).toHaveLength(1);
+    expect(bucket.grants[0]).toMatchObject({
+      principal: { kind: 'tenants', path: 'Tenants/Shared/Tenants', tenantTag: 'tenant', memberTag: 'tenant-access-point-tenants=true' },
+      accessPoint: 'tenants',
+      folder: '${aws:PrincipalTag/tenant}/',
+      access: 'READ_WRITE',
+      delegated: true,
+    });
+    expect(markdown).toContain('each tenant of Tenants/Shared/Tenants (tagged tenant-access-point-tenants=true): folder named by its tenant tag');
+    expect(bucket.direct.map(d => [d.principal.path, d.status])).toEqual([['Tenants/Admin', 'allowed']]);
+    // 3 tenants x 7 actions, inside and outside their folder; the 5 roles (tenants, the tagged
+    // role not added, the admin) asked 4 actions each on the bucket
+    await expectProven(report, [stack], { grantRows: 1, directRows: 1, requests: 3 * 7 * 2 + 5 * 4 });
   }, PROOF_TIMEOUT);
 
   test('a report that disagrees with the policies fails the proof', async () => {

@@ -5,7 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { globToRegExp } from './data-actions';
 import { BucketTarget, ScannedIdentity, constructPath, normalizeArn, scanDirectAccess } from './direct-access';
 import { AccessReportDocument, ReportBucket, ReportDirectAccess, ReportGrant, ReportPrincipal, ReportAccessPoint, ReportBucketPolicy } from './model';
-import type { AccessReportRecorder } from './recorder';
+import type { AccessReportRecorder, TenantsRecord } from './recorder';
 import type { IAccessPoint } from '../access-point';
 import { isKnown, renderValue, withRenderCache } from './render-value';
 
@@ -50,7 +50,7 @@ function build(recorder: AccessReportRecorder): AccessReportDocument {
     const accessPoint = entry.accessPoints.find(ap => ap.path === grant.accessPoint.node.path);
     grantAccessPoints.set(entry, [...(grantAccessPoints.get(entry) ?? []), grant.accessPoint]);
     entry.grants.push({
-      principal: describePrincipal(grant.principal, grant.identity, grant.accessPoint),
+      principal: grant.tenants ? describeTenants(grant.tenants) : describePrincipal(grant.principal!, grant.identity, grant.accessPoint),
       accessPoint: renderValue(grant.accessPoint, grant.accessPoint.accessPointName),
       networkOrigin: grant.accessPoint.networkOrigin === 'VPC' ? 'VPC' : 'Internet',
       ...(accessPoint?.vpc ? { vpc: accessPoint.vpc } : {}),
@@ -174,6 +174,17 @@ function describeScannedIdentity(identity: ScannedIdentity): ReportPrincipal {
 }
 
 /** A principal as the report names it: construct path, logical ID, name and ARN as far as known. */
+/** Every tenant of a TenantAccessPoint, as one principal of the report. */
+function describeTenants(tenants: TenantsRecord): ReportPrincipal {
+  return {
+    kind: 'tenants',
+    path: tenants.owner.node.path,
+    stack: Stack.of(tenants.owner).node.path,
+    tenantTag: tenants.tenantTag,
+    memberTag: tenants.memberTag,
+  };
+}
+
 export function describePrincipal(principal: iam.IPrincipal, identity: IConstruct | undefined, scope: IConstruct): ReportPrincipal {
   const candidate = identity ?? (Construct.isConstruct(principal) ? principal : undefined);
   if (candidate === undefined) {

@@ -6,8 +6,11 @@
 
 /** Who a row is about. */
 export interface ReportPrincipal {
-  /** `role`, `user`, `group`, or `principal` for anything else (an ARN, an account, a service). */
-  readonly kind: 'role' | 'user' | 'group' | 'principal';
+  /**
+   * `role`, `user`, `group`; `tenants` for every tenant of a TenantAccessPoint (each in the folder
+   * its `tenantTag` names); or `principal` for anything else (an ARN, an account, a service).
+   */
+  readonly kind: 'role' | 'user' | 'group' | 'tenants' | 'principal';
   /** Construct path of the identity (without `/Resource`), when it is a construct of the app. */
   readonly path?: string;
   /** The stack the identity is defined in (its construct path). */
@@ -18,6 +21,10 @@ export interface ReportPrincipal {
   readonly name?: string;
   /** The ARN (`aws:PrincipalArn`), as far as it is known at synth time. */
   readonly arn?: string;
+  /** For `tenants`: the principal tag whose value names each tenant's folder. */
+  readonly tenantTag?: string;
+  /** For `tenants`: the tag (`key=value`) every tenant carries. */
+  readonly memberTag?: string;
 }
 
 /** One access point of a bucket. */

@@ -14,8 +14,13 @@ import { ActionSet, ActionSets, DelegationConditions } from '../policy';
 export interface GrantRecord {
   /** The access point the grant goes through (created or imported). */
   readonly accessPoint: IAccessPoint;
-  /** The principal granted. */
-  readonly principal: iam.IPrincipal;
+  /** The principal granted; absent for a tag-scoped grant to every tenant (see `tenants`). */
+  readonly principal?: iam.IPrincipal;
+  /**
+   * A grant to every tenant of a TenantAccessPoint: each principal carrying the membership tag
+   * reaches the folder named by its `tenantTag` tag.
+   */
+  readonly tenants?: TenantsRecord;
   /**
    * The identity construct behind `principal`, when the principal is not the construct itself
    * (e.g. a principal that writes into a managed policy attached to a role).
@@ -29,6 +34,16 @@ export interface GrantRecord {
   readonly actions: string[];
   /** The KMS actions granted on the bucket's key. */
   readonly kmsActions: string[];
+}
+
+/** The tenants of a TenantAccessPoint, as one grant row. */
+export interface TenantsRecord {
+  /** The TenantAccessPoint. */
+  readonly owner: IConstruct;
+  /** The principal tag whose value names each tenant's folder. */
+  readonly tenantTag: string;
+  /** The tag (key=value) that makes a principal a tenant. */
+  readonly memberTag: string;
 }
 
 /** An access point created by this library. */

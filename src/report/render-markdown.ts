@@ -103,6 +103,7 @@ function abbreviate(actions: string[]): string[] {
 }
 
 function principalLabel(p: ReportPrincipal): string {
+  if (p.kind === 'tenants') return `each tenant of ${p.path} (tagged ${p.memberTag}): folder named by its ${p.tenantTag} tag`;
   const what = p.path ?? p.name ?? p.arn ?? '?';
   return `${p.kind} ${what}`;
 }
