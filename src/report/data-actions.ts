@@ -62,8 +62,20 @@ export function actionMatches(pattern: string, action: string): boolean {
   return globToRegExp(pattern, 'i').test(action);
 }
 
+/**
+ * Compiled patterns: the scan asks the same few action and ARN patterns of every statement of the
+ * app, thousands of times in a large app.
+ */
+const compiledGlobs = new Map<string, RegExp>();
+
 /** A wildcard pattern (`*`, `?`) as an anchored regular expression. */
 export function globToRegExp(pattern: string, flags = ''): RegExp {
-  const body = pattern.split('').map(c => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`, flags);
+  const cacheKey = `${flags} ${pattern}`;
+  let compiled = compiledGlobs.get(cacheKey);
+  if (compiled === undefined) {
+    const body = pattern.split('').map(c => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+    compiled = new RegExp(`^${body}$`, flags);
+    compiledGlobs.set(cacheKey, compiled);
+  }
+  return compiled;
 }
