@@ -116,7 +116,8 @@ export interface AccessPointGuardrailsProps {
  * Organization policies that close what no bucket or access point policy can: a service control
  * policy (SCP) that keeps every principal but the administrators from creating or changing the
  * trusted access points, creating Multi-Region Access Points, changing the bucket's access
- * settings and re-tagging principals into another tenant; and a resource control policy (RCP)
+ * settings, re-tagging principals into another tenant and changing what runs as protected
+ * functions (a VPC access point's reader); and a resource control policy (RCP)
  * that denies data access to the bucket that does not come through a trusted access point.
  *
  * See docs/guardrails.md for what each statement closes and what it does not.

@@ -266,6 +266,27 @@ describe('size budget (5,120 characters per SCP or RCP)', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  test('three administrators and four protected functions (readers in the same stack, named by Fn::GetAtt) fit', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Member', { env: { account: MEMBER, region: 'eu-west-1' } });
+    const shared = new SharedBucket(stack, 'Shared', { bucketName: 'member-shared' });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const readers = [0, 1, 2, 3].map(i => shared.addVpcAccessPoint(`App${i}`, { vpc, prefix: `app${i}`, accessPointName: `app-${i}` }).readerFunction!);
+    new AccessPointGuardrails(stack, 'Guardrails', { bucket: shared.bucket, administrators: roles(3), tenantTag: 'tenant', protectedFunctions: readers });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('too many protected functions overflow the SCP, naming the prop', () => {
+    const app = newApp();
+    const names = new Stack(app, 'Names');
+    const functions = Array.from({ length: 40 }, (_, i) => lambda.Function.fromFunctionAttributes(names, `Fn${i}`, {
+      functionArn: `arn:aws:lambda:eu-west-1:${MEMBER}:function:reader-of-a-vpc-access-point-${i}`,
+      role: iam.Role.fromRoleArn(names, `Role${i}`, `arn:aws:iam::${MEMBER}:role/reader-of-a-vpc-access-point-${i}`),
+    }));
+    const { app: synthApp } = managementStack({ protectedFunctions: functions }, app);
+    expect(() => synthApp.synth()).toThrow(/the service control policy is about [\d,]+ characters, over the 5,120 AWS allows: .*protectedFunctions/);
+  });
+
   test('too many administrators fail at synth, naming the policy and the fix', () => {
     // Each administrator ARN appears in every SCP statement: 30 of them overflow the SCP.
     const { app } = managementStack({ administrators: roles(30) });
