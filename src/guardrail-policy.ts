@@ -94,6 +94,22 @@ export const EXEMPT_PRINCIPAL_TAKEOVER_ACTIONS = [
  */
 export const PASS_ROLE_ACTIONS = ['iam:PassRole'];
 
+/**
+ * What changes the code that runs as a protected function, on its `function` resource: the
+ * deployment package, and the configuration (layers, handler, runtime, and environment variables
+ * such as `NODE_OPTIONS` or `AWS_LAMBDA_EXEC_WRAPPER`, which load code at start-up). Deleting a
+ * function or throttling it (`DeleteFunction`, `PutFunctionConcurrency`) stops it but runs nothing
+ * as its role; versions and aliases only point at code these two actions wrote.
+ */
+export const PROTECTED_FUNCTION_ACTIONS = ['lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration'];
+
+/**
+ * What lets other code run as a protected function's role, on its `role` resource: handing the
+ * role to new compute (a function, a task, an instance), or rewriting its trust policy so that
+ * anyone may assume it.
+ */
+export const PROTECTED_ROLE_ACTIONS = ['iam:PassRole', 'iam:UpdateAssumeRolePolicy'];
+
 /** What the guardrails protect and whom they exempt, as plain (possibly token) strings. */
 export interface GuardrailInput {
   /** Partition of the ARNs, e.g. `aws`. */
@@ -114,6 +130,10 @@ export interface GuardrailInput {
   readonly directAccessPrincipalArns: string[];
   /** The principal tag that decides a principal's tenant, if the design uses one. */
   readonly tenantTag?: string;
+  /** ARNs of the functions whose code only administrators may change (e.g. a VPC access point's reader). */
+  readonly protectedFunctionArns: string[];
+  /** ARNs of those functions' execution roles, which only administrators may pass or make assumable. */
+  readonly protectedRoleArns: string[];
 }
 
 /** The bucket ARN. */
@@ -198,6 +218,16 @@ export function guardrailScpStatements(input: GuardrailInput): iam.PolicyStateme
         // IAM tag keys are unique regardless of case, so `Tenant` must not slip through.
         'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': [input.tenantTag] },
       },
+    }));
+  }
+  if (input.protectedFunctionArns.length > 0) {
+    // One statement for both: a lambda action never matches a role ARN, nor an iam action a function ARN.
+    statements.push(new iam.PolicyStatement({
+      sid: 'DenyProtectedFunctionChanges',
+      effect: iam.Effect.DENY,
+      actions: [...PROTECTED_FUNCTION_ACTIONS, ...PROTECTED_ROLE_ACTIONS],
+      resources: [...new Set([...input.protectedFunctionArns, ...input.protectedRoleArns])],
+      conditions: exemptAdministrators(input),
     }));
   }
   return statements;

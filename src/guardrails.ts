@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, Aws, ISynthesisSession, Stack, Token, attachCustomSynthesis } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
@@ -10,6 +11,7 @@ import { ORGANIZATION_POLICY_MAX_CHARS, checkPolicySize } from './budgets';
 import { GuardrailInput, guardrailRcpStatements, guardrailScpStatements } from './guardrail-policy';
 import { principalArn } from './principals';
 import { throwIfInvalid } from './validation';
+import { VpcAccessPoint } from './vpc-access-point';
 
 /**
  * Properties of AccessPointGuardrails.
@@ -76,6 +78,22 @@ export interface AccessPointGuardrailsProps {
   readonly tenantTag?: string;
 
   /**
+   * Functions whose code only administrators may change: a `VpcAccessPoint`'s `readerFunction`,
+   * and consumers that are functions. An exclusive access point spares their roles, so whoever may
+   * change what runs as them reads the folder. The SCP then denies, to every principal but
+   * administrators, `lambda:UpdateFunctionCode` and `lambda:UpdateFunctionConfiguration` (layers,
+   * environment) on these functions, and `iam:PassRole` and `iam:UpdateAssumeRolePolicy` on their
+   * execution roles.
+   *
+   * Listed explicitly, never picked up from the bucket's access points: the functions may live in
+   * another stack or account. From a management-account stack, import each one with its role:
+   * `lambda.Function.fromFunctionAttributes(this, 'Reader', { functionArn, role: iam.Role.fromRoleArn(this, 'ReaderRole', roleArn) })`.
+   *
+   * @default - no function is protected (a warning names each VpcAccessPoint reader of the bucket in this app that is not)
+   */
+  readonly protectedFunctions?: lambda.IFunction[];
+
+  /**
    * Roots, OUs or accounts to attach the policies to. When given, the construct creates an
    * `AWS::Organizations::Policy` of type `SERVICE_CONTROL_POLICY` and one of type
    * `RESOURCE_CONTROL_POLICY`: deploy its stack in the organization's management account or a
@@ -98,7 +116,8 @@ export interface AccessPointGuardrailsProps {
  * Organization policies that close what no bucket or access point policy can: a service control
  * policy (SCP) that keeps every principal but the administrators from creating or changing the
  * trusted access points, creating Multi-Region Access Points, changing the bucket's access
- * settings and re-tagging principals into another tenant; and a resource control policy (RCP)
+ * settings, re-tagging principals into another tenant and changing what runs as protected
+ * functions (a VPC access point's reader); and a resource control policy (RCP)
  * that denies data access to the bucket that does not come through a trusted access point.
  *
  * See docs/guardrails.md for what each statement closes and what it does not.
@@ -131,6 +150,9 @@ export class AccessPointGuardrails extends Construct {
       administratorArns: props.administrators.map(principal => principalArn(principal)!),
       directAccessPrincipalArns: (props.directAccessPrincipals ?? []).map(principal => principalArn(principal)!),
       tenantTag: props.tenantTag,
+      protectedFunctionArns: (props.protectedFunctions ?? []).map(fn => fn.functionArn),
+      // Validated above: every protected function has a role.
+      protectedRoleArns: (props.protectedFunctions ?? []).map(fn => fn.role!.roleArn),
     };
     this.serviceControlPolicy = new iam.PolicyDocument({ statements: guardrailScpStatements(input) });
     this.resourceControlPolicy = new iam.PolicyDocument({ statements: guardrailRcpStatements(input) });
@@ -138,9 +160,10 @@ export class AccessPointGuardrails extends Construct {
     this.node.addValidation({
       validate: () => {
         this.warnIfNotLiteral();
+        this.warnIfReaderUnprotected(props);
         return [
           ...checkPolicySize(this, 'the service control policy', this.serviceControlPolicy.toJSON(), ORGANIZATION_POLICY_MAX_CHARS,
-            'list fewer administrators (a role path pattern in an ArnPrincipal covers many roles)'),
+            'list fewer administrators (a role path pattern in an ArnPrincipal covers many roles) or protectedFunctions'),
           ...checkPolicySize(this, 'the resource control policy', this.resourceControlPolicy.toJSON(), ORGANIZATION_POLICY_MAX_CHARS,
             'list fewer administrators and directAccessPrincipals (a role path pattern in an ArnPrincipal covers many roles)'),
         ];
@@ -179,7 +202,24 @@ export class AccessPointGuardrails extends Construct {
     if (this.documents().some(([, json]) => /"(Ref|Fn::[A-Za-z]+)"/.test(json))) {
       Annotations.of(this).addWarningV2('cdk-shared-bucket:guardrailsNotLiteral',
         `The guardrail documents (${this.assemblyFileName}.scp.json and .rcp.json in the cloud assembly) hold CloudFormation intrinsics, values known only at deploy time `
-        + '(a generated bucket name, or the partition of a stack without a Region): give the bucket a name and its stack an env for documents you can paste into AWS Organizations.');
+        + '(a generated bucket name, the ARN of a protected function or role of this app, or the partition of a stack without a Region): give the bucket a name and its stack an env, '
+        + 'and import protected functions by ARN, for documents you can paste into AWS Organizations.');
+    }
+  }
+
+  /**
+   * A reader of a VpcAccessPoint on the guarded bucket reads the folder as a role its exclusive
+   * access point spares: say so when it is left out of `protectedFunctions` (only in this app).
+   */
+  private warnIfReaderUnprotected(props: AccessPointGuardrailsProps): void {
+    const protectedArns = new Set((props.protectedFunctions ?? []).map(fn => fn.functionArn));
+    for (const construct of this.node.root.node.findAll()) {
+      if (!(construct instanceof VpcAccessPoint) || construct.accessPoint.bucket !== props.bucket) continue;
+      const reader = construct.readerFunction;
+      if (reader === undefined || protectedArns.has(reader.functionArn)) continue;
+      Annotations.of(this).addWarningV2('cdk-shared-bucket:guardrailsReaderUnprotected',
+        `The reader of ${construct.node.path} is not in protectedFunctions: whoever may update its code or configuration, or pass its role, reads its folder through the exclusive access point. `
+        + 'Add its readerFunction to protectedFunctions (docs/guardrails.md).');
     }
   }
 
@@ -232,6 +272,12 @@ function validateGuardrailsProps(props: AccessPointGuardrailsProps, bucketAccoun
   });
   principalProblems('administrators', props.administrators);
   principalProblems('directAccessPrincipals', props.directAccessPrincipals ?? []);
+  (props.protectedFunctions ?? []).forEach((fn, i) => {
+    if (fn.role === undefined) {
+      problems.push(`protectedFunctions[${i}]: the execution role of ${fn.node.path} is unknown, so iam:PassRole of it could not be denied; `
+        + 'import the function with lambda.Function.fromFunctionAttributes({ functionArn, role })');
+    }
+  });
   const pattern = props.accessPointNamePattern;
   if (pattern !== undefined && !Token.isUnresolved(pattern) && (!NAME_PATTERN.test(pattern) || /^[*?]+$/.test(pattern))) {
     problems.push(`accessPointNamePattern: "${pattern}" may contain only lowercase letters, digits, "-", "*" and "?" (1-50 characters), and must not be only wildcards (leave it out to trust every access point of the account)`);

@@ -109,8 +109,9 @@ export interface VpcAccessPointOptions {
    * `ArnPrincipal`s.
    *
    * It spares the reader's and consumers' roles, whoever runs as them (`lambda:UpdateFunctionCode`,
-   * `iam:PassRole`), and cannot stop a principal who may change the access point's policy; the
-   * bucket path is closed only by the SharedBucket's `denyDirectAccess`. See docs/security-model.md.
+   * `iam:PassRole`; `AccessPointGuardrails` `protectedFunctions` closes that for the reader), and
+   * cannot stop a principal who may change the access point's policy; the bucket path is closed
+   * only by the SharedBucket's `denyDirectAccess`. See docs/security-model.md.
    *
    * @default true
    */

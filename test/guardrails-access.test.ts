@@ -1,9 +1,9 @@
 /**
  * AccessPointGuardrails, proven with the IAM engine: the SCP and RCP written to the cloud assembly
  * are evaluated with the access model (test/access-model, `organizationPolicies`) against an
- * attacker that is not in the template: a same-account admin with `s3:*`, `iam:*` and `sts:*` who
- * creates access points of their own, a Multi-Region Access Point, rewrites access point and bucket
- * policies and re-tags roles. Expectations are written from AWS's rules and the design's intent
+ * attacker that is not in the template: a same-account admin with `s3:*`, `iam:*`, `sts:*` and
+ * `lambda:*` who creates access points of their own, a Multi-Region Access Point, rewrites access
+ * point and bucket policies, re-tags roles, and changes what runs as a VPC access point's reader. Expectations are written from AWS's rules and the design's intent
  * (docs/guardrails.md), never read from the policies. Each attack is also evaluated without the
  * guardrails, to show the attack is real and that the guardrails are what stops it.
  */
@@ -14,6 +14,7 @@ import { getDenialReasons, runSimulation } from '@cloud-copilot/iam-simulate';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Access, AccessPointDelegation, AccessPointGuardrails, SharedBucket } from '../src';
 import { AccessPointInfo, AccessRequest, buildWorld, evaluate, FULL_AWS_ACCESS_SCP, OrganizationPolicies, PolicyDocument, World } from './access-model';
 
@@ -32,7 +33,11 @@ const BOB = `arn:aws:iam::${ACCOUNT}:role/Bob`;
 
 const allow = (actions: string[]): PolicyDocument => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] });
 /** The attacker's identity policy: everything an account admin has for this attack. */
-const ADMIN_POLICY = allow(['s3:*', 'iam:*', 'sts:*']);
+const ADMIN_POLICY = allow(['s3:*', 'iam:*', 'sts:*', 'lambda:*']);
+
+/** A VPC access point's reader (in the bucket's account), imported by ARN as a management-account stack would. */
+const READER_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:app-reader`;
+const READER_ROLE = `arn:aws:iam::${ACCOUNT}:role/app-reader-role`;
 
 const apArn = (name: string, account = ACCOUNT) => `arn:aws:s3:${REGION}:${account}:accesspoint/${name}`;
 const MRAP_ARN = `arn:aws:s3::${ACCOUNT}:accesspoint/mfzwi23gnjvgw.mrap`;
@@ -67,6 +72,10 @@ function variant(pattern: string | undefined): Variant {
     administrators: [new iam.ArnPrincipal(DEPLOY)],
     directAccessPrincipals: [new iam.ArnPrincipal(REPLICATION)],
     tenantTag: 'tenant',
+    protectedFunctions: [lambda.Function.fromFunctionAttributes(stack, 'Reader', {
+      functionArn: READER_ARN,
+      role: iam.Role.fromRoleArn(stack, 'ReaderRole', READER_ROLE),
+    })],
   });
   const assembly = app.synth();
   const document = (kind: string) => JSON.parse(fs.readFileSync(path.join(assembly.directory, `${guardrails.assemblyFileName}.${kind}.json`), 'utf8'));
@@ -403,6 +412,42 @@ describe('SCP: only administrators manage what the design trusts', () => {
     ].map(([action, resource]) => ({ name: `deploy: ${action}`, principal: DEPLOY, action, resource, context: action === 'iam:CreateRole' ? tagKeys('tenant') : undefined, withoutGuardrails: true, withGuardrails: true }));
     expect(await checkManagement(NAMED, cells)).toEqual([]);
     expect(await checkManagement(ACCOUNT_WIDE, cells)).toEqual([]);
+  });
+});
+
+describe('SCP: only administrators change what runs as a protected function (the reader)', () => {
+  // The reader's role passes its exclusive access point (docs/security-model.md row 13): each of
+  // these would run the admin's code as that role, or let the admin assume it.
+  const passedTo = (service: string) => ({ 'iam:PassedToService': service });
+  const FN = 'DenyProtectedFunctionChanges';
+
+  test.each<[string, () => Variant]>([
+    ['named delegation (tenant-*)', () => NAMED],
+    ['account delegation', () => ACCOUNT_WIDE],
+  ])('%s: updating its code or configuration, passing its role or rewriting its trust is denied; other functions and roles are not', async (_name, variantOf) => {
+    const v = variantOf();
+    const otherFunction = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:other`;
+    const otherRole = `arn:aws:iam::${ACCOUNT}:role/other-function-role`;
+    const cells: ManagementCell[] = [
+      ...attackAndDeploy('replace the reader\'s code', FN, 'lambda:UpdateFunctionCode', READER_ARN),
+      ...attackAndDeploy('add a layer to the reader', FN, 'lambda:UpdateFunctionConfiguration', READER_ARN,
+        { 'lambda:Layer': `arn:aws:lambda:${REGION}:${ACCOUNT}:layer:evil:1` }),
+      ...attackAndDeploy('set the reader\'s environment (NODE_OPTIONS)', FN, 'lambda:UpdateFunctionConfiguration', READER_ARN),
+      ...attackAndDeploy('pass the reader\'s role to a new function', FN, 'iam:PassRole', READER_ROLE, passedTo('lambda.amazonaws.com')),
+      ...attackAndDeploy('pass the reader\'s role to an instance', FN, 'iam:PassRole', READER_ROLE, passedTo('ec2.amazonaws.com')),
+      ...attackAndDeploy('let anyone assume the reader\'s role', FN, 'iam:UpdateAssumeRolePolicy', READER_ROLE),
+      // Other functions and roles of the account stay the admin's.
+      { name: 'admin: update another function\'s code', principal: ADMIN, action: 'lambda:UpdateFunctionCode', resource: otherFunction, withoutGuardrails: true, withGuardrails: true },
+      { name: 'admin: update another function\'s configuration', principal: ADMIN, action: 'lambda:UpdateFunctionConfiguration', resource: otherFunction, withoutGuardrails: true, withGuardrails: true },
+      { name: 'admin: pass another role', principal: ADMIN, action: 'iam:PassRole', resource: otherRole, context: passedTo('lambda.amazonaws.com'), withoutGuardrails: true, withGuardrails: true },
+      { name: 'admin: create a function with another role', principal: ADMIN, action: 'lambda:CreateFunction', resource: otherFunction, withoutGuardrails: true, withGuardrails: true },
+      // Chosen limits (docs/guardrails.md): stopping the reader runs nothing as its role.
+      { name: 'admin: delete the reader', principal: ADMIN, action: 'lambda:DeleteFunction', resource: READER_ARN, withoutGuardrails: true, withGuardrails: true },
+      { name: 'admin: throttle the reader', principal: ADMIN, action: 'lambda:PutFunctionConcurrency', resource: READER_ARN, withoutGuardrails: true, withGuardrails: true },
+      // Invoking the reader is its purpose: it returns sizes and SHA-256 digests, never the objects.
+      { name: 'admin: invoke the reader', principal: ADMIN, action: 'lambda:InvokeFunction', resource: READER_ARN, withoutGuardrails: true, withGuardrails: true },
+    ];
+    expect(await checkManagement(v, cells)).toEqual([]);
   });
 });
 

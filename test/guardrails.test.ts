@@ -8,7 +8,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AccessPointDelegation, AccessPointGuardrails, AccessPointGuardrailsProps, SharedBucket } from '../src';
@@ -122,6 +124,76 @@ describe('organization policies', () => {
   });
 });
 
+describe('protectedFunctions', () => {
+  const READER_ARN = `arn:aws:lambda:eu-west-1:${MEMBER}:function:shared-app-reader`;
+  const READER_ROLE_ARN = `arn:aws:iam::${MEMBER}:role/shared/app-reader`;
+  const importedReader = (stack: Stack) => lambda.Function.fromFunctionAttributes(stack, 'Reader', {
+    functionArn: READER_ARN,
+    role: iam.Role.fromRoleArn(stack, 'ReaderRole', READER_ROLE_ARN),
+  });
+
+  test('an imported reader: one SCP statement on its function and its role, sparing administrators', () => {
+    const app = newApp();
+    const { stack, guardrails } = managementStack({ protectedFunctions: [importedReader(new Stack(app, 'Names'))] }, app);
+    const statements = stack.resolve(guardrails.serviceControlPolicy.toJSON()).Statement;
+    expect(statements.find((s: any) => s.Sid === 'DenyProtectedFunctionChanges')).toEqual({
+      Sid: 'DenyProtectedFunctionChanges',
+      Effect: 'Deny',
+      Action: ['lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration', 'iam:PassRole', 'iam:UpdateAssumeRolePolicy'],
+      Resource: [READER_ARN, READER_ROLE_ARN],
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [DEPLOY] } },
+    });
+  });
+
+  test('without protectedFunctions, no statement on functions or roles', () => {
+    const { stack, guardrails } = managementStack();
+    const json = JSON.stringify(stack.resolve(guardrails.serviceControlPolicy.toJSON()));
+    expect(json).not.toContain('DenyProtectedFunctionChanges');
+    expect(json).not.toMatch(/lambda:|iam:PassRole/);
+  });
+
+  test('refuses a function whose execution role is unknown', () => {
+    const app = newApp();
+    const names = new Stack(app, 'Names');
+    const noRole = lambda.Function.fromFunctionArn(names, 'NoRole', READER_ARN);
+    const message = errorOf(() => managementStack({ protectedFunctions: [noRole] }, app));
+    expect(message).toContain("AccessPointGuardrails at 'Management/Guardrails' has invalid props");
+    expect(message).toContain('protectedFunctions[0]: the execution role of Names/NoRole is unknown');
+    expect(message).toContain('fromFunctionAttributes');
+  });
+
+  /** The bucket's own stack with a VpcAccessPoint and its reader, and the guardrails. */
+  function memberStackWithReader(protect: boolean) {
+    const app = newApp();
+    const stack = new Stack(app, 'Member', { env: { account: MEMBER, region: 'eu-west-1' } });
+    const shared = new SharedBucket(stack, 'Shared', { bucketName: 'member-shared' });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const vpcAccessPoint = shared.addVpcAccessPoint('App', { vpc, prefix: 'app', accessPointName: 'app-ap' });
+    const guardrails = new AccessPointGuardrails(stack, 'Guardrails', {
+      bucket: shared.bucket,
+      administrators: [new iam.ArnPrincipal(DEPLOY)],
+      protectedFunctions: protect ? [vpcAccessPoint.readerFunction!] : undefined,
+    });
+    app.synth();
+    return { stack, guardrails, reader: vpcAccessPoint.readerFunction as lambda.Function };
+  }
+
+  test('the reader of a VpcAccessPoint in the same stack: its function and role ARNs, resolved at deploy time', () => {
+    const { stack, guardrails, reader } = memberStackWithReader(true);
+    const statement = stack.resolve(guardrails.serviceControlPolicy.toJSON()).Statement.find((s: any) => s.Sid === 'DenyProtectedFunctionChanges');
+    const readerId = stack.getLogicalId(reader.node.defaultChild as lambda.CfnFunction);
+    // The role the function runs as, as the template wires it (not as the construct claims).
+    const roleId = Template.fromStack(stack).toJSON().Resources[readerId].Properties.Role['Fn::GetAtt'][0];
+    expect(statement.Resource).toEqual([{ 'Fn::GetAtt': [readerId, 'Arn'] }, { 'Fn::GetAtt': [roleId, 'Arn'] }]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('is not in protectedFunctions'))).toEqual([]);
+  });
+
+  test('warns, naming the VpcAccessPoint, when a reader on the guarded bucket is not protected', () => {
+    const { stack } = memberStackWithReader(false);
+    Annotations.fromStack(stack).hasWarning('/Member/Guardrails', Match.stringLikeRegexp('The reader of Member/Shared/App is not in protectedFunctions'));
+  });
+});
+
 describe('cloud assembly files', () => {
   test('written at the assembly root, literal JSON, the same as the properties, and the same on every synth', () => {
     const first = managementStack({ targetIds: undefined });
@@ -193,6 +265,27 @@ describe('size budget (5,120 characters per SCP or RCP)', () => {
     // Each administrator ARN appears in every SCP statement, and once more as a protected resource.
     const { app } = managementStack({ administrators: roles(6) });
     expect(() => app.synth()).not.toThrow();
+  });
+
+  test('three administrators and four protected functions (readers in the same stack, named by Fn::GetAtt) fit', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Member', { env: { account: MEMBER, region: 'eu-west-1' } });
+    const shared = new SharedBucket(stack, 'Shared', { bucketName: 'member-shared' });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const readers = [0, 1, 2, 3].map(i => shared.addVpcAccessPoint(`App${i}`, { vpc, prefix: `app${i}`, accessPointName: `app-${i}` }).readerFunction!);
+    new AccessPointGuardrails(stack, 'Guardrails', { bucket: shared.bucket, administrators: roles(3), tenantTag: 'tenant', protectedFunctions: readers });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('too many protected functions overflow the SCP, naming the prop', () => {
+    const app = newApp();
+    const names = new Stack(app, 'Names');
+    const functions = Array.from({ length: 40 }, (_, i) => lambda.Function.fromFunctionAttributes(names, `Fn${i}`, {
+      functionArn: `arn:aws:lambda:eu-west-1:${MEMBER}:function:reader-of-a-vpc-access-point-${i}`,
+      role: iam.Role.fromRoleArn(names, `Role${i}`, `arn:aws:iam::${MEMBER}:role/reader-of-a-vpc-access-point-${i}`),
+    }));
+    const { app: synthApp } = managementStack({ protectedFunctions: functions }, app);
+    expect(() => synthApp.synth()).toThrow(/the service control policy is about [\d,]+ characters, over the 5,120 AWS allows: .*protectedFunctions/);
   });
 
   test('too many administrators fail at synth, naming the policy and the fix', () => {
