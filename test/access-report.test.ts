@@ -438,6 +438,16 @@ describe('access report', () => {
     await expectProven(report, stacks, { grantRows: 3, directRows: 0, requests: 2 * (4 + 7 + 4) + 3 * 4 });
   }, PROOF_TIMEOUT);
 
+  test('a bucket whose name CloudFormation generates is named by its construct path', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Generated', { env: ENV });
+    const shared = new SharedBucket(stack, 'Shared');
+    shared.addUserAccessPoint('Bob', { identity: new iam.User(stack, 'Bob', { userName: 'bob' }) });
+    const { report, markdown } = synthReport(app);
+    expect(report.buckets.map(b => [b.bucket, b.name, b.arn])).toEqual([['Generated/Shared/Bucket', undefined, '${SharedBucketE0A46A06.Arn}']]);
+    expect(markdown).toContain('## Bucket `Generated/Shared/Bucket`');
+  });
+
   test('a TenantAccessPoint is one row, "each tenant", proven for every tenant in its own folder', async () => {
     const { app, stack } = tenantAccessPointApp();
     const { report, markdown } = synthReport(app);

@@ -125,7 +125,9 @@ function isCreated(bucket: s3.IBucket): boolean {
 function describeBucket(bucket: s3.IBucket | undefined): Omit<MutableBucket, 'accessPoints' | 'grants' | 'direct'> {
   if (bucket === undefined) return { bucket: '(unknown bucket)', targets: new Set() };
   const cfnName = bucket.node.defaultChild instanceof s3.CfnBucket ? bucket.node.defaultChild.bucketName : undefined;
-  const name = renderValue(bucket, cfnName ?? bucket.bucketName);
+  // A generated name is a token on the L1 that resolves to nothing: then the bucket's Ref.
+  const given = cfnName !== undefined ? renderValue(bucket, cfnName) : '';
+  const name = given !== '' ? given : renderValue(bucket, bucket.bucketName);
   const arn = renderValue(bucket, bucket.bucketArn);
   const targets = new Set([normalizeArn(arn)]);
   const cfn = bucket.node.defaultChild;
