@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { ORGANIZATION_POLICY_MAX_CHARS, checkPolicySize } from './budgets';
 import { GuardrailInput, guardrailRcpStatements, guardrailScpStatements } from './guardrail-policy';
 import { principalArn } from './principals';
+import { recordGuardrails } from './report/recorder';
 import { throwIfInvalid } from './validation';
 import { VpcAccessPoint } from './vpc-access-point';
 
@@ -190,6 +191,14 @@ export class AccessPointGuardrails extends Construct {
 
     this.assemblyFileName = `guardrails-${this.node.path.replace(/[^A-Za-z0-9-]+/g, '-')}`;
     attachCustomSynthesis(this, { onSynthesize: session => this.writeDocuments(session) });
+    recordGuardrails(this, {
+      owner: this,
+      bucket: props.bucket,
+      serviceControlPolicy: this.serviceControlPolicy,
+      resourceControlPolicy: this.resourceControlPolicy,
+      files: ['scp', 'rcp'].map(kind => `${this.assemblyFileName}.${kind}.json`),
+      targetIds: props.targetIds,
+    });
   }
 
   private documents(): Array<[string, string]> {

@@ -18,7 +18,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildScenario, buildStrictScenario } from '../examples/scenario';
-import { Access, AccessPoint, AccessPointDelegation, AccessReportGuard, IdentityPolicy, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
+import { Access, AccessPoint, AccessPointDelegation, AccessPointGuardrails, AccessReportGuard, IdentityPolicy, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
 import { AccessRequest, buildWorld, evaluate, mergeWorlds, Network, PolicyDocument, PrincipalInfo, World } from './access-model';
 import { accessPointActions } from './access-model/matrix';
 import { DATA_ACTIONS } from '../src/perms';
@@ -437,6 +437,31 @@ describe('access report', () => {
     // the three roles asked 4 actions on the bucket
     await expectProven(report, stacks, { grantRows: 3, directRows: 0, requests: 2 * (4 + 7 + 4) + 3 * 4 });
   }, PROOF_TIMEOUT);
+
+  test('the organization guardrails of the bucket are in its report, as written beside it', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Guarded', { env: ENV });
+    const shared = new SharedBucket(stack, 'Shared', { bucketName: 'access-point-test', delegation: AccessPointDelegation.accessPoints('tenant-*') });
+    new AccessPointGuardrails(stack, 'Guardrails', {
+      bucket: shared.bucket,
+      accessPointNamePattern: 'tenant-*',
+      administrators: [new iam.ArnPrincipal(`arn:aws:iam::${ACCOUNT}:role/deployer`)],
+    });
+    const { report, markdown, directory } = synthReport(app);
+    const [bucket] = report.buckets;
+    expect(bucket.bucket).toBe('access-point-test');
+    expect(bucket.guardrails).toHaveLength(1);
+    const [guardrails] = bucket.guardrails!;
+    expect(guardrails.path).toBe('Guarded/Guardrails');
+    expect(guardrails.targetIds).toBeUndefined();
+    // the same documents as the files beside the report
+    const [scpFile, rcpFile] = guardrails.files;
+    expect(guardrails.serviceControlPolicy).toEqual(JSON.parse(fs.readFileSync(path.join(directory, scpFile), 'utf-8')));
+    expect(guardrails.resourceControlPolicy).toEqual(JSON.parse(fs.readFileSync(path.join(directory, rcpFile), 'utf-8')));
+    expect(markdown).toContain('### Organization guardrails');
+    expect(markdown).toContain('`DenyCreateTrustedAccessPoint`');
+    expect(markdown).toContain('RCP: `DenyDataOutsideTrustedAccessPoints`');
+  });
 
   test('a bucket whose name CloudFormation generates is named by its construct path', () => {
     const app = new App();

@@ -89,6 +89,18 @@ function build(recorder: AccessReportRecorder): AccessReportDocument {
     }).sort((a, b) => compare(principalKey(a.principal), principalKey(b.principal)));
   }
 
+  for (const guardrails of recorder.guardrails) {
+    const entry = bucketOf(guardrails.bucket);
+    const stack = Stack.of(guardrails.owner);
+    entry.guardrails = [...(entry.guardrails ?? []), {
+      path: guardrails.owner.node.path,
+      files: guardrails.files,
+      ...(guardrails.targetIds ? { targetIds: guardrails.targetIds } : {}),
+      serviceControlPolicy: stack.resolve(guardrails.serviceControlPolicy.toJSON()),
+      resourceControlPolicy: stack.resolve(guardrails.resourceControlPolicy.toJSON()),
+    }];
+  }
+
   return {
     version: 1,
     generatedBy: 'cdk-shared-bucket',
@@ -102,6 +114,7 @@ function build(recorder: AccessReportRecorder): AccessReportDocument {
       accessPoints: [...b.accessPoints].sort((x, y) => compare(x.name, y.name)),
       grants: [...b.grants].sort((x, y) => compare(`${x.accessPoint} ${principalKey(x.principal)} ${x.folder}`, `${y.accessPoint} ${principalKey(y.principal)} ${y.folder}`)),
       direct: b.direct,
+      ...(b.guardrails ? { guardrails: [...b.guardrails].sort((x, y) => compare(x.path, y.path)) } : {}),
     })),
   };
 }

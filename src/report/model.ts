@@ -112,6 +112,22 @@ export interface ReportBucket {
   readonly accessPoints: ReportAccessPoint[];
   readonly grants: ReportGrant[];
   readonly direct: ReportDirectAccess[];
+  /** The organization guardrails (AccessPointGuardrails) of the app that guard this bucket. */
+  readonly guardrails?: ReportGuardrails[];
+}
+
+/** One AccessPointGuardrails: its SCP and RCP, as written into the cloud assembly. */
+export interface ReportGuardrails {
+  /** Construct path of the AccessPointGuardrails. */
+  readonly path: string;
+  /** The files beside this report: the SCP and the RCP as JSON. */
+  readonly files: string[];
+  /** Organization roots, OUs or accounts they are attached to, when the app attaches them. */
+  readonly targetIds?: string[];
+  /** The service control policy. */
+  readonly serviceControlPolicy: unknown;
+  /** The resource control policy. */
+  readonly resourceControlPolicy: unknown;
 }
 
 /** The report. */

@@ -53,6 +53,18 @@ export interface AccessPointRecord {
   readonly vpc?: ec2.IVpc;
 }
 
+/** The organization policies an AccessPointGuardrails wrote for a bucket. */
+export interface GuardrailsRecord {
+  /** The AccessPointGuardrails. */
+  readonly owner: IConstruct;
+  readonly bucket: s3.IBucket;
+  readonly serviceControlPolicy: iam.PolicyDocument;
+  readonly resourceControlPolicy: iam.PolicyDocument;
+  /** The files written beside the report. */
+  readonly files: string[];
+  readonly targetIds?: string[];
+}
+
 /** What a SharedBucket wrote into its bucket policy. */
 export interface BucketPolicyRecord {
   /** The SharedBucket. */
@@ -88,6 +100,7 @@ export class AccessReportRecorder extends Construct {
   public readonly grants: GrantRecord[] = [];
   public readonly accessPoints: AccessPointRecord[] = [];
   public readonly bucketPolicies: BucketPolicyRecord[] = [];
+  public readonly guardrails: GuardrailsRecord[] = [];
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -111,6 +124,11 @@ export function recordAccessPoint(scope: IConstruct, accessPoint: AccessPointRec
 /** Record what a SharedBucket wrote into its bucket policy, for the access report. */
 export function recordBucketPolicy(scope: IConstruct, policy: BucketPolicyRecord): void {
   AccessReportRecorder.of(scope).bucketPolicies.push(policy);
+}
+
+/** Record the SCP and RCP of an AccessPointGuardrails, for the access report. */
+export function recordGuardrails(scope: IConstruct, guardrails: GuardrailsRecord): void {
+  AccessReportRecorder.of(scope).guardrails.push(guardrails);
 }
 
 /** The name of the access level an action set stands for (READ, READ_WRITE, ...). */

@@ -53,6 +53,14 @@ function renderBucket(b: ReportBucket, index: number): string[] {
       out.push(row([principalLabel(d.principal), d.status + (d.conditional ? ' (with conditions)' : ''), actions, d.resources.map(code).join(', '), d.policies.map(code).join(', ')]));
     }
   }
+  if (b.guardrails) {
+    out.push('', '### Organization guardrails', '');
+    for (const g of b.guardrails) {
+      out.push(`- \`${g.path}\`: ${g.files.map(code).join(' and ')}${g.targetIds ? `, attached to ${g.targetIds.map(code).join(', ')}` : ' (not attached by this app)'}`);
+      out.push(`  - SCP: ${sidsOf(g.serviceControlPolicy).map(code).join(', ')}`);
+      out.push(`  - RCP: ${sidsOf(g.resourceControlPolicy).map(code).join(', ')}`);
+    }
+  }
   out.push('', '### Diagram', '', '```mermaid', ...diagram(b, index), '```', '');
   return out;
 }
@@ -110,6 +118,12 @@ function principalLabel(p: ReportPrincipal): string {
 
 function label(text: string): string {
   return text.replace(/"/g, '#quot;');
+}
+
+/** The statement ids of a policy document, in order. */
+function sidsOf(document: unknown): string[] {
+  const statements = (document as { Statement?: Array<{ Sid?: string }> } | undefined)?.Statement ?? [];
+  return statements.map((statement, i) => statement.Sid ?? `#${i}`);
 }
 
 function code(text: string): string {
