@@ -113,7 +113,7 @@ export const buildBaseline: Build = (stack, tenants) => {
             Principal: { AWS: '*' },
             Action: DENY_OTHERS_ACTIONS,
             Resource: [accessPointArn, `${accessPointArn}/object/*`],
-            Condition: { ArnNotEquals: { 'aws:PrincipalArn': [role.roleArn] } },
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': [role.roleArn] } },
           },
         ],
       },
