@@ -20,6 +20,8 @@ export interface EndpointChoice {
 
 /** Route tables of the endpoints this library creates; they grow as VpcAccessPoints are added. */
 const libraryRouteTables = new WeakMap<ec2.CfnVPCEndpoint, Set<string>>();
+/** The VpcAccessPoints that use each endpoint this library creates: errors name them, not its generated path. */
+const libraryEndpointUsers = new WeakMap<ec2.CfnVPCEndpoint, string[]>();
 /** The endpoint this library created per stack and VPC. */
 const libraryEndpoints = new WeakMap<Stack, Map<ec2.IVpc, ec2.GatewayVpcEndpoint>>();
 
@@ -62,6 +64,7 @@ export function chooseS3Endpoint(scope: Construct, vpc: ec2.IVpc, subnets: ec2.I
   const endpoint = own ?? createLibraryEndpoint(stack, vpc);
   const tables = libraryRouteTables.get(endpoint.node.defaultChild as ec2.CfnVPCEndpoint)!;
   wanted.forEach(table => tables.add(table));
+  libraryEndpointUsers.get(endpoint.node.defaultChild as ec2.CfnVPCEndpoint)!.push(scope.node.path);
   return { endpoint, found: false, problems: [] };
 }
 
@@ -76,6 +79,8 @@ function createLibraryEndpoint(stack: Stack, vpc: ec2.IVpc): ec2.GatewayVpcEndpo
   const tables = new Set<string>();
   cfn.routeTableIds = Lazy.list({ produce: () => [...tables] });
   libraryRouteTables.set(cfn, tables);
+  const users: string[] = [];
+  libraryEndpointUsers.set(cfn, users);
   const perVpc = libraryEndpoints.get(stack) ?? new Map<ec2.IVpc, ec2.GatewayVpcEndpoint>();
   perVpc.set(vpc, endpoint);
   libraryEndpoints.set(stack, perVpc);
@@ -83,7 +88,7 @@ function createLibraryEndpoint(stack: Stack, vpc: ec2.IVpc): ec2.GatewayVpcEndpo
     validate: () => s3GatewayEndpoints(vpc).filter(other => other !== cfn).flatMap(other => {
       const theirs = endpointRouteTables(other);
       if (theirs !== undefined && !theirs.some(table => tables.has(table))) return [];
-      return [`the S3 gateway endpoint ${other.node.path} holds route tables that this endpoint, created for VpcAccessPoints, holds too; a route table takes one S3 gateway endpoint only, `
+      return [`the S3 gateway endpoint ${other.node.path} holds route tables that this endpoint, created by cdk-shared-bucket for ${users.join(', ')}, holds too; a route table takes one S3 gateway endpoint only, `
         + `so the deployment would fail. ${capitalize(FIX)}, or pass that endpoint to the VpcAccessPoints as endpoint`];
     }),
   });

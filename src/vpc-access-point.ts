@@ -213,9 +213,19 @@ export class VpcAccessPoint extends Construct {
         this.allowThroughEndpoint(actions);
       });
     } else {
-      Annotations.of(this).addWarningV2('cdk-shared-bucket:endpointPolicyUnchanged',
-        `endpoint: the policy of the ${choice?.found ? `S3 gateway endpoint the VPC already has (${this.endpoint.node.path}), used because a route table takes one S3 gateway endpoint only,` : 'given endpoint'} is left as it is. `
-        + 'It must allow the access point and bucket ARNs of this folder (or set restrictEndpoint: true).');
+      const which = choice?.found
+        ? `S3 gateway endpoint the VPC already has (${this.endpoint.node.path}), used because a route table takes one S3 gateway endpoint only,`
+        : 'given endpoint';
+      // Decided at synth: statements may be added to an endpoint of the app after this construct.
+      this.node.addValidation({
+        validate: () => {
+          Annotations.of(this).addWarningV2('cdk-shared-bucket:endpointPolicyUnchanged', hasNoPolicy(this.endpoint)
+            ? `endpoint: the ${which} has no policy, so it lets every S3 request from the VPC through (AWS's default full-access policy); `
+              + 'set restrictEndpoint: true to let only this library\'s access points and folders through.'
+            : `endpoint: the policy of the ${which} is left as it is. It must allow the access point and bucket ARNs of this folder (or set restrictEndpoint: true).`);
+          return [];
+        },
+      });
     }
     this.node.addValidation({ validate: () => this.checkReachable() });
 
@@ -386,4 +396,13 @@ function validateVpcProps(scope: IConstruct, props: VpcAccessPointProps, selecti
     problems.push('restrictEndpoint: the endpoint is imported, so its policy cannot be changed here; restrict it where it is defined, or pass the GatewayVpcEndpoint construct');
   }
   return { problems, subnets };
+}
+
+/**
+ * Whether an endpoint of this app has no policy document: CloudFormation then gives it AWS's
+ * default policy, which allows every request. Unknown for an imported endpoint.
+ */
+function hasNoPolicy(endpoint: ec2.IGatewayVpcEndpoint): boolean {
+  const cfn = endpoint.node.defaultChild;
+  return cfn instanceof ec2.CfnVPCEndpoint && Stack.of(cfn).resolve(cfn.policyDocument) === undefined;
 }

@@ -227,7 +227,19 @@ describe('VpcAccessPoint', () => {
       expect(theOnly(template, 'AWS::EC2::VPCEndpoint').logicalId).toMatch(/^VpcS3/);
       template.hasResourceProperties('AWS::EC2::VPCEndpoint', { PolicyDocument: Match.absent() });
       expect(vpcAccessPoint.endpoint).toBe(endpoint);
-      Annotations.fromStack(stack).hasWarning('/Stack/App', Match.stringLikeRegexp('cdk-shared-bucket:endpointPolicyUnchanged'));
+      // an endpoint without a policy lets everything through: the warning says so, not "must allow"
+      Annotations.fromStack(stack).hasWarning('/Stack/App', Match.stringLikeRegexp(
+        'endpoint: the given endpoint has no policy, so it lets every S3 request from the VPC through .*set restrictEndpoint: true'));
+    });
+
+    test('reuses a given endpoint with a policy of its own, with a warning that the policy must allow the folder', () => {
+      const { stack, shared, vpc } = given();
+      const endpoint = vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+      new VpcAccessPoint(stack, 'App', { bucket: shared.bucket, vpc, prefix: 'app', accessPointName: NAME, endpoint });
+      // a statement added after the access point counts: the warning is decided at synth
+      endpoint.addToPolicy(new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions: ['s3:GetObject'], resources: ['arn:aws:s3:::other-bucket/*'] }));
+      Annotations.fromStack(stack).hasWarning('/Stack/App', Match.stringLikeRegexp(
+        'endpoint: the policy of the given endpoint is left as it is. It must allow the access point and bucket ARNs of this folder'));
     });
 
     test('writes the folder into the policy of a given endpoint with restrictEndpoint', () => {
@@ -253,7 +265,8 @@ describe('VpcAccessPoint', () => {
       const vpcAccessPoint = new VpcAccessPoint(stack, 'App', { bucket: shared.bucket, vpc, prefix: 'app', accessPointName: NAME, endpoint });
       Template.fromStack(stack).resourceCountIs('AWS::EC2::VPCEndpoint', 0);
       expect(vpcAccessPoint.endpoint.vpcEndpointId).toBe('vpce-123');
-      Annotations.fromStack(stack).hasWarning('/Stack/App', Match.stringLikeRegexp('cdk-shared-bucket:endpointPolicyUnchanged'));
+      // its policy cannot be seen here
+      Annotations.fromStack(stack).hasWarning('/Stack/App', Match.stringLikeRegexp('endpoint: the policy of the given endpoint is left as it is'));
     });
 
     test('fails if restrictEndpoint is set for an imported endpoint', () => {
