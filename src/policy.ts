@@ -279,16 +279,24 @@ export function denyDirectAccessStatement(bucketArn: string, delegation: Delegat
  * keep working. Only data actions, so the access point stays manageable.
  */
 export function exclusiveAccessStatement(accessPointArn: string, allowedPrincipalArns: string[]): iam.PolicyStatement {
+  // Always ArnNotLike: the list may be a Lazy whose entries cannot be seen here, and IAM matches
+  // ArnEquals and ArnLike alike, wildcards included, so one operator fits every list
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
+  return denyEveryDataRequestStatement('DenyOtherPrincipals', accessPointArn, { ArnNotLike: { 'aws:PrincipalArn': allowedPrincipalArns } });
+}
+
+/**
+ * Deny, at an access point, every data request and every bucket read S3 serves through it, for
+ * the principals `conditions` select. Data actions only: the access point stays manageable.
+ */
+function denyEveryDataRequestStatement(sid: string, accessPointArn: string, conditions: Record<string, Record<string, unknown>>): iam.PolicyStatement {
   return new iam.PolicyStatement({
-    sid: 'DenyOtherPrincipals',
+    sid,
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
     actions: [...DATA_ACTIONS, ...ACCESS_POINT_BUCKET_READS].sort(),
     resources: [accessPointArn, accessPointObjectArn(accessPointArn, '*')],
-    // Always ArnNotLike: the list may be a Lazy whose entries cannot be seen here, and IAM matches
-    // ArnEquals and ArnLike alike, wildcards included, so one operator fits every list
-    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN).
-    conditions: { ArnNotLike: { 'aws:PrincipalArn': allowedPrincipalArns } },
+    conditions,
   });
 }
 
@@ -418,14 +426,7 @@ export function tenantFolder(tenantTag: string): string {
  * even an admin whose identity policy allows `s3:*`. A missing tag makes `StringNotEquals` true.
  */
 export function tenantMembershipStatement(accessPointArn: string, memberTagKey: string, memberTagValue: string): iam.PolicyStatement {
-  return new iam.PolicyStatement({
-    sid: 'DenyNonTenants',
-    effect: iam.Effect.DENY,
-    principals: [new iam.AnyPrincipal()],
-    actions: [...DATA_ACTIONS, ...ACCESS_POINT_BUCKET_READS].sort(),
-    resources: [accessPointArn, accessPointObjectArn(accessPointArn, '*')],
-    conditions: { StringNotEquals: { [`aws:PrincipalTag/${memberTagKey}`]: memberTagValue } },
-  });
+  return denyEveryDataRequestStatement('DenyNonTenants', accessPointArn, { StringNotEquals: { [`aws:PrincipalTag/${memberTagKey}`]: memberTagValue } });
 }
 
 /**
@@ -435,16 +436,10 @@ export function tenantMembershipStatement(accessPointArn: string, memberTagKey: 
  */
 export function tenantTagSafetyStatements(accessPointArn: string, tenantTag: string): iam.PolicyStatement[] {
   const key = `aws:PrincipalTag/${tenantTag}`;
-  const common = {
-    effect: iam.Effect.DENY,
-    principals: [new iam.AnyPrincipal()],
-    actions: [...DATA_ACTIONS, ...ACCESS_POINT_BUCKET_READS].sort(),
-    resources: [accessPointArn, accessPointObjectArn(accessPointArn, '*')],
-  };
   return [
-    new iam.PolicyStatement({ ...common, sid: 'DenyMissingTenantTag', conditions: { StringNotLike: { [key]: '?*' } } }),
+    denyEveryDataRequestStatement('DenyMissingTenantTag', accessPointArn, { StringNotLike: { [key]: '?*' } }),
     // `${*}` and `${?}` are a literal `*` and `?`: IAM refuses them in tag values, denied all the same.
-    new iam.PolicyStatement({ ...common, sid: 'DenyUnsafeTenantTag', conditions: { StringLike: { [key]: ['.', '..', '*/*', '*${*}*', '*${?}*'] } } }),
+    denyEveryDataRequestStatement('DenyUnsafeTenantTag', accessPointArn, { StringLike: { [key]: ['.', '..', '*/*', '*${*}*', '*${?}*'] } }),
   ];
 }
 
