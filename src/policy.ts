@@ -289,7 +289,9 @@ export function exclusiveAccessStatement(accessPointArn: string, allowedPrincipa
  * Deny, at an access point, every data request and every bucket read S3 serves through it, for
  * the principals `conditions` select. Data actions only: the access point stays manageable.
  */
-function denyEveryDataRequestStatement(sid: string, accessPointArn: string, conditions: Record<string, Record<string, unknown>>): iam.PolicyStatement {
+function denyEveryDataRequestStatement(
+  sid: string, accessPointArn: string, conditions: Record<string, Record<string, unknown>>,
+): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
     effect: iam.Effect.DENY,
