@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Aspects, CfnParameter, Stack, Stage, Tags } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,8 +22,11 @@ import { Access, AccessPoint, AccessPointDelegation, AccessPointGuardrails, Acce
 import { AccessRequest, buildWorld, evaluate, mergeWorlds, Network, PolicyDocument, PrincipalInfo, World } from './access-model';
 import { accessPointActions } from './access-model/matrix';
 import { DATA_ACTIONS } from '../src/perms';
+import { buildAccessReport } from '../src/report/build-report';
 import { BUCKET_LEVEL_DATA_ACTIONS, DATA_ACTION_NAMES, actionMatches } from '../src/report/data-actions';
+import { ScanSource } from '../src/report/direct-access';
 import { AccessReportDocument, ReportBucket, ReportGrant, ReportPrincipal } from '../src/report/model';
+import { AccessReportRecorder } from '../src/report/recorder';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -556,6 +559,44 @@ describe('access report', () => {
       access: 'READ',
       delegated: true,
     })]);
+  });
+
+  test('the written report reads the synthesized templates, and agrees with the constructs resolved (what AccessReportGuard reads)', () => {
+    const { app } = directAccessApp({}, false);
+    // A stack created after the report's recorder: its template is read too. Its role reaches the
+    // bucket only through a property override, which only the rendered resource shows.
+    const later = new Stack(app, 'Later', { env: ENV });
+    const late = new iam.Role(later, 'Late', { assumedBy: new iam.AccountRootPrincipal() });
+    (late.node.defaultChild as iam.CfnRole).addPropertyOverride('Policies', [{
+      PolicyName: 'override',
+      PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::access-point-test/*' }] },
+    }]);
+    const { report, directory } = synthReport(app);
+    expect(report.buckets[0].direct.find(d => d.principal.path === 'Later/Late')).toMatchObject({
+      actions: ['s3:GetObject'], policies: ['Later/Late (inline override)'], status: 'allowed',
+    });
+    const recorder = AccessReportRecorder.tryOf(app)!;
+    expect(buildAccessReport(recorder, ScanSource.CONSTRUCTS)).toEqual(report);
+
+    // The templates are what the report reads: a statement added to the written template shows up
+    // from the templates only.
+    const templateFile = path.join(directory, later.templateFile);
+    const template = JSON.parse(fs.readFileSync(templateFile, 'utf-8'));
+    template.Resources[later.getLogicalId(late.node.defaultChild as iam.CfnRole)].Properties.Policies[0].PolicyDocument.Statement[0].Action = ['s3:GetObject', 's3:PutObject'];
+    fs.writeFileSync(templateFile, JSON.stringify(template));
+    const fromTemplates = buildAccessReport(recorder, ScanSource.TEMPLATES).buckets[0].direct.find(d => d.principal.path === 'Later/Late')!;
+    const fromConstructs = buildAccessReport(recorder, ScanSource.CONSTRUCTS).buckets[0].direct.find(d => d.principal.path === 'Later/Late')!;
+    expect([fromTemplates.actions, fromConstructs.actions]).toEqual([['s3:GetObject', 's3:PutObject'], ['s3:GetObject']]);
+  });
+
+  test('an App with a synthesis of its own keeps it, and still gets the report', () => {
+    const app = new App();
+    const synthesized: string[] = [];
+    attachCustomSynthesis(app, { onSynthesize: session => synthesized.push(session.outdir) });
+    buildScenario(app);
+    const { report } = synthReport(app);
+    expect(synthesized).toHaveLength(1);
+    expect(report.buckets.map(b => [b.bucket, b.grants.length])).toEqual([['access-point-test', 2]]);
   });
 
   test('an app without SharedBucket or access points gets no report', () => {

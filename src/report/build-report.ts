@@ -3,21 +3,26 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { globToRegExp } from './data-actions';
-import { BucketTarget, ScannedIdentity, constructPath, normalizeArn, scanDirectAccess } from './direct-access';
+import { BucketTarget, ScanSource, ScannedIdentity, constructPath, normalizeArn, scanDirectAccess } from './direct-access';
 import { AccessReportDocument, ReportBucket, ReportDirectAccess, ReportGrant, ReportPrincipal, ReportAccessPoint, ReportBucketPolicy } from './model';
 import type { AccessReportRecorder, TenantsRecord } from './recorder';
 import type { IAccessPoint } from '../access-point';
 import { isKnown, renderValue, withRenderCache } from './render-value';
 
-/** The access report of the app `recorder` belongs to, from its records and its identity policies. */
-export function buildAccessReport(recorder: AccessReportRecorder): AccessReportDocument {
-  return withRenderCache(() => build(recorder));
+/**
+ * The access report of the app `recorder` belongs to, from its records and its identity policies
+ * (read from `source`: the synthesized templates once every stack is synthesized).
+ */
+export function buildAccessReport(recorder: AccessReportRecorder, source: ScanSource): AccessReportDocument {
+  return withRenderCache(() => build(recorder, source));
 }
 
-function build(recorder: AccessReportRecorder): AccessReportDocument {
+function build(recorder: AccessReportRecorder, source: ScanSource): AccessReportDocument {
   const buckets = new Map<string, MutableBucket>();
+  // Described once per bucket construct: every access point and grant names its bucket.
+  const describedBuckets = new Map<s3.IBucket | undefined, ReturnType<typeof describeBucket>>();
   const bucketOf = (bucket: s3.IBucket | undefined): MutableBucket => {
-    const described = describeBucket(bucket);
+    const described = describedBuckets.get(bucket) ?? describedBuckets.set(bucket, describeBucket(bucket)).get(bucket)!;
     const existing = buckets.get(described.bucket);
     if (existing) {
       // The bucket's own construct (a created bucket) describes it better than an import.
@@ -33,22 +38,27 @@ function build(recorder: AccessReportRecorder): AccessReportDocument {
     const entry = bucketOf(policy.bucket);
     entry.sharedBucket = describeBucketPolicy(policy.owner, policy);
   }
+  const accessPointsByPath = new Map<string, ReportAccessPoint>();
   for (const { accessPoint, vpc } of recorder.accessPoints) {
     const entry = bucketOf(accessPoint.bucket);
-    entry.accessPoints.push({
+    const apPath = accessPoint.node.path;
+    const described: ReportAccessPoint = {
       name: renderValue(accessPoint, accessPoint.accessPointName),
       arn: renderValue(accessPoint, accessPoint.accessPointArn),
-      path: accessPoint.node.path,
+      path: apPath,
       stack: Stack.of(accessPoint).node.path,
       networkOrigin: accessPoint.networkOrigin === 'VPC' ? 'VPC' : 'Internet',
       ...(vpc ? { vpc: { path: vpc.node.path, id: renderValue(accessPoint, vpc.vpcId) } } : {}),
-    });
+    };
+    entry.accessPoints.push(described);
+    accessPointsByPath.set(apPath, described);
   }
   const grantAccessPoints = new Map<MutableBucket, IAccessPoint[]>();
   for (const grant of recorder.grants) {
     const entry = bucketOf(grant.accessPoint.bucket);
-    const accessPoint = entry.accessPoints.find(ap => ap.path === grant.accessPoint.node.path);
-    grantAccessPoints.set(entry, [...(grantAccessPoints.get(entry) ?? []), grant.accessPoint]);
+    const accessPoint = accessPointsByPath.get(grant.accessPoint.node.path);
+    const ofEntry = grantAccessPoints.get(entry) ?? grantAccessPoints.set(entry, []).get(entry)!;
+    ofEntry.push(grant.accessPoint);
     entry.grants.push({
       principal: grant.tenants ? describeTenants(grant.tenants) : describePrincipal(grant.principal!, grant.identity, grant.accessPoint),
       accessPoint: renderValue(grant.accessPoint, grant.accessPoint.accessPointName),
@@ -74,7 +84,7 @@ function build(recorder: AccessReportRecorder): AccessReportDocument {
   }
 
   const targets: BucketTarget[] = [...buckets.values()].map(b => ({ key: b.bucket, arns: [...b.targets] }));
-  const direct = scanDirectAccess(recorder.node.root, targets);
+  const direct = scanDirectAccess(recorder.node.root, targets, source);
   for (const entry of buckets.values()) {
     entry.direct = (direct.get(entry.bucket) ?? []).map(finding => {
       const principal = describeScannedIdentity(finding.identity);
@@ -176,11 +186,11 @@ function describeBucketPolicy(owner: IConstruct, policy: AccessReportRecorder['b
 /** An identity found in the templates, by its L1 (and its L2 when the L1 is the L2's resource). */
 function describeScannedIdentity(identity: ScannedIdentity): ReportPrincipal {
   const l1 = identity.resource;
-  const l2 = l1.node.scope !== undefined && l1.node.scope.node.defaultChild === l1 ? l1.node.scope : undefined;
+  const l2 = l1?.node.scope !== undefined && l1.node.scope.node.defaultChild === l1 ? l1.node.scope : undefined;
   const attrs = l2 ? identityAttributes(l2) : undefined;
   return {
     kind: identity.kind,
-    path: constructPath(l1),
+    path: l1 !== undefined ? constructPath(l1) : `${identity.stack.node.path}/${identity.logicalId}`,
     stack: identity.stack.node.path,
     logicalId: identity.logicalId,
     ...(attrs?.name !== undefined ? { name: attrs.name } : {}),

@@ -1,4 +1,6 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CfnResource, Stack, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { AWS_MANAGED_S3_POLICIES, awsManagedPolicyName } from './aws-managed-policies';
 import { BUCKET_LEVEL_DATA_ACTIONS, DATA_ACTION_NAMES, actionMatches, globToRegExp } from './data-actions';
@@ -7,13 +9,15 @@ import { renderResolved } from './render-value';
 /**
  * Which identities of the app reach a bucket with their OWN identity policies, without an access
  * point: every AWS::IAM::Policy, AWS::IAM::ManagedPolicy and inline role, user and group policy,
- * read from the resources as CloudFormation receives them (resolved with `Stack.resolve`).
+ * read from the resources as CloudFormation receives them: from the synthesized templates once
+ * the stacks are synthesized, otherwise resolved from the constructs with `Stack.resolve`.
  */
 
 /** An IAM role or user of the app, as a template resource. */
 export interface ScannedIdentity {
   readonly kind: 'role' | 'user';
-  readonly resource: CfnResource;
+  /** The L1 construct, when the template resource has one. */
+  readonly resource?: CfnResource;
   readonly stack: Stack;
   readonly logicalId: string;
 }
@@ -34,29 +38,39 @@ export interface BucketTarget {
   readonly arns: string[];
 }
 
+/** Where the scan reads the IAM resources. */
+export enum ScanSource {
+  /** The templates in the cloud assembly: only once every stack of the app is synthesized. */
+  TEMPLATES = 'templates',
+  /** The constructs, resolved: before synthesis (e.g. at validation). */
+  CONSTRUCTS = 'constructs',
+}
+
 const IAM_TYPES = ['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::UserToGroupAddition'];
 
 /** Condition keys that tie a statement to access points: such statements never allow direct access. */
 const ACCESS_POINT_KEYS = ['s3:dataaccesspointarn', 's3:dataaccesspointaccount', 's3:accesspointnetworkorigin'];
 
 interface Scanned {
-  readonly resource: CfnResource;
   readonly stack: Stack;
   readonly logicalId: string;
   readonly type: string;
   readonly props: Record<string, any>;
+  /** The L1 construct, looked up only for what the report names (a finding). */
+  readonly resource: () => CfnResource | undefined;
 }
 
 /** A policy document with where it comes from and who holds it. */
 interface HeldPolicy {
-  readonly source: string;
+  /** Where the document comes from, named only for findings. */
+  readonly source: () => string;
   readonly document: any;
   readonly holders: Scanned[];
 }
 
 /** Every identity's direct reach, per bucket key. */
-export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[]): Map<string, DirectFinding[]> {
-  const resources = collect(root);
+export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], source: ScanSource): Map<string, DirectFinding[]> {
+  const resources = collect(root, source);
   // Indexes: policies name their holders by Ref (same stack) or by name.
   const byRef = new Map<string, Scanned>();
   const byName = new Map<string, Scanned[]>();
@@ -92,17 +106,17 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[]): Map
 
   const held: HeldPolicy[] = [];
   for (const r of resources) {
-    const path = constructPath(r.resource);
-    if (r.type === 'AWS::IAM::Policy') held.push({ source: path, document: r.props.PolicyDocument, holders: holdersOf(r) });
+    const where = () => scannedPath(r);
+    if (r.type === 'AWS::IAM::Policy') held.push({ source: where, document: r.props.PolicyDocument, holders: holdersOf(r) });
     if (r.type === 'AWS::IAM::ManagedPolicy') {
       const attachedFromIdentity = attachedByArn.get(`${stackId(r.stack)} ${r.logicalId}`) ?? [];
-      held.push({ source: path, document: r.props.PolicyDocument, holders: [...holdersOf(r), ...attachedFromIdentity] });
+      held.push({ source: where, document: r.props.PolicyDocument, holders: [...holdersOf(r), ...attachedFromIdentity] });
     }
     if (['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'].includes(r.type)) {
-      asArray(r.props.Policies).forEach((p: any) => held.push({ source: `${path} (inline ${renderResolved(p.PolicyName)})`, document: p.PolicyDocument, holders: [r] }));
+      asArray(r.props.Policies).forEach((p: any) => held.push({ source: () => `${where()} (inline ${renderResolved(p.PolicyName)})`, document: p.PolicyDocument, holders: [r] }));
       for (const name of asArray(r.props.ManagedPolicyArns).map(arn => awsManagedPolicyName(normalizeArn(renderResolved(arn))))) {
         const document = name !== undefined ? AWS_MANAGED_S3_POLICIES[name] : undefined;
-        if (document) held.push({ source: `AWS managed policy ${name}`, document, holders: [r] });
+        if (document) held.push({ source: () => `AWS managed policy ${name}`, document, holders: [r] });
       }
     }
   }
@@ -131,7 +145,7 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[]): Map
           const perBucket = findings.get(bucket.key) ?? new Map<Scanned, DirectFinding>();
           findings.set(bucket.key, perBucket);
           const finding = perBucket.get(identity) ?? {
-            identity: { kind: identity.type === 'AWS::IAM::Role' ? 'role' : 'user', resource: identity.resource, stack: identity.stack, logicalId: identity.logicalId },
+            identity: { kind: identity.type === 'AWS::IAM::Role' ? 'role' : 'user', resource: identity.resource(), stack: identity.stack, logicalId: identity.logicalId },
             actions: new Set<string>(),
             resources: new Set<string>(),
             policies: new Set<string>(),
@@ -140,7 +154,7 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[]): Map
           perBucket.set(identity, finding);
           reach.actions.forEach(a => finding.actions.add(a));
           reach.resources.forEach(a => finding.resources.add(a));
-          finding.policies.add(policy.source);
+          finding.policies.add(policy.source());
           finding.conditional = finding.conditional || reach.conditional;
         }
       }
@@ -155,11 +169,7 @@ export function statementReach(statement: any, bucketArns: string[]): { actions:
   const conditionKeys = Object.values(statement.Condition ?? {}).flatMap(block => Object.keys(block as object)).map(k => k.toLowerCase());
   if (conditionKeys.some(key => ACCESS_POINT_KEYS.includes(key))) return undefined;
 
-  const named = DATA_ACTION_NAMES.filter(action => (statement.NotAction !== undefined
-    ? !asArray(statement.NotAction).some(p => actionMatches(renderResolved(p), action))
-    : asArray(statement.Action).some(p => actionMatches(renderResolved(p), action))));
-  if (named.length === 0) return undefined;
-
+  // Resources first: most statements of an app name other resources, and matching actions costs more.
   let onBucket: string[];
   let onObjects: string[];
   if (statement.NotResource !== undefined) {
@@ -173,6 +183,11 @@ export function statementReach(statement: any, bucketArns: string[]): { actions:
     onBucket = resources.filter(r => bucketArns.some(arn => matchesBucket(r, arn)));
     onObjects = resources.filter(r => bucketArns.some(arn => matchesObjects(r, arn)));
   }
+  if (onBucket.length === 0 && onObjects.length === 0) return undefined;
+
+  const named = DATA_ACTION_NAMES.filter(action => (statement.NotAction !== undefined
+    ? !asArray(statement.NotAction).some(p => actionMatches(renderResolved(p), action))
+    : asArray(statement.Action).some(p => actionMatches(renderResolved(p), action))));
   const actions = named.filter(action => (BUCKET_LEVEL_DATA_ACTIONS.includes(action) ? onBucket.length > 0 : onObjects.length > 0));
   if (actions.length === 0) return undefined;
   return { actions, resources: [...new Set([...onBucket, ...onObjects])], conditional: statement.Condition !== undefined };
@@ -184,7 +199,10 @@ export function normalizeArn(arn: string): string {
 }
 
 function matchesBucket(resource: string, bucketArn: string): boolean {
-  return globToRegExp(resource).test(bucketArn);
+  const wildcard = resource.search(/[*?]/);
+  if (wildcard < 0) return resource === bucketArn;
+  // Most patterns of an app (other buckets, access points) part from the bucket's ARN before their first wildcard.
+  return bucketArn.startsWith(resource.slice(0, wildcard)) && globToRegExp(resource).test(bucketArn);
 }
 
 /** Whether the pattern can match some object of the bucket (`BUCKET_ARN/KEY`). */
@@ -195,17 +213,55 @@ function matchesObjects(resource: string, bucketArn: string): boolean {
   return `${bucketArn}/`.startsWith(literal) || literal.startsWith(`${bucketArn}/`);
 }
 
-function collect(root: IConstruct): Scanned[] {
-  const out: Scanned[] = [];
-  for (const c of root.node.findAll()) {
-    if (!CfnResource.isCfnResource(c) || !IAM_TYPES.includes(c.cfnResourceType)) continue;
-    const stack = Stack.of(c);
+/** Every IAM resource of the app's stacks, with its properties as CloudFormation receives them. */
+function collect(root: IConstruct, source: ScanSource): Scanned[] {
+  const stacks = root.node.findAll().filter((c): c is Stack => Stack.isStack(c));
+  return stacks.flatMap(stack => {
+    const template = source === ScanSource.TEMPLATES ? readTemplate(stack) : undefined;
+    return template !== undefined ? fromTemplate(stack, template) : fromConstructs(stack);
+  });
+}
+
+/** The stack's template as synthesized into its assembly, if it was written there. */
+function readTemplate(stack: Stack): any {
+  const outdir = Stage.of(stack)?.outdir;
+  const file = outdir !== undefined ? path.join(outdir, stack.templateFile) : undefined;
+  if (file === undefined || !fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf-8'));
+}
+
+function fromTemplate(stack: Stack, template: any): Scanned[] {
+  const constructs = lazyConstructIndex(stack);
+  return Object.entries<any>(template.Resources ?? {})
+    .filter(([, r]) => IAM_TYPES.includes(r?.Type))
+    .map(([logicalId, r]) => ({ stack, logicalId, type: r.Type, props: r.Properties ?? {}, resource: () => constructs().get(logicalId) }));
+}
+
+function fromConstructs(stack: Stack): Scanned[] {
+  return iamResources(stack).map(c => {
     // The resource as CloudFormation receives it, overrides included.
     const rendered = stack.resolve((c as any)._toCloudFormation());
     const body: any = Object.values(rendered?.Resources ?? {})[0] ?? {};
-    out.push({ resource: c, stack, logicalId: stack.resolve(c.logicalId), type: c.cfnResourceType, props: body.Properties ?? {} });
-  }
-  return out;
+    return { stack, logicalId: stack.resolve(c.logicalId), type: c.cfnResourceType, props: body.Properties ?? {}, resource: () => c };
+  });
+}
+
+/** The IAM L1 constructs of the stack (its nested stacks have their own templates). */
+function iamResources(stack: Stack): CfnResource[] {
+  return stack.node.findAll()
+    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && IAM_TYPES.includes(c.cfnResourceType) && Stack.of(c) === stack);
+}
+
+/** The stack's IAM L1 constructs by logical ID, built on first use (allocating logical IDs costs). */
+function lazyConstructIndex(stack: Stack): () => Map<string, CfnResource> {
+  let index: Map<string, CfnResource> | undefined;
+  return () => (index ??= new Map(iamResources(stack).map(c => [stack.resolve(c.logicalId) as string, c])));
+}
+
+/** The construct path of a scanned resource's L2, or its stack's path and logical ID. */
+function scannedPath(r: Scanned): string {
+  const resource = r.resource();
+  return resource !== undefined ? constructPath(resource) : `${r.stack.node.path}/${r.logicalId}`;
 }
 
 function isRef(value: unknown): value is { Ref: string } {

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
+import { ScanSource } from './direct-access';
 import { writeAccessReport } from './writer';
 import type { IAccessPoint } from '../access-point';
 import { ActionSet, ActionSets, DelegationConditions } from '../policy';
@@ -77,6 +78,8 @@ export interface BucketPolicyRecord {
 
 const RECORDER_ID = 'SharedBucketAccessReport';
 const RECORDER_SYMBOL = Symbol.for('cdk-shared-bucket.AccessReportRecorder');
+/** Where `attachCustomSynthesis` keeps a construct's synthesis (aws-cdk-lib's registered symbol). */
+const CUSTOM_SYNTHESIS = Symbol.for('@aws-cdk/core:customSynthesis');
 
 /**
  * What the app's SharedBuckets and access points granted, kept at the root of the construct tree
@@ -105,9 +108,17 @@ export class AccessReportRecorder extends Construct {
   private constructor(scope: Construct, id: string) {
     super(scope, id);
     Object.defineProperty(this, RECORDER_SYMBOL, { value: true });
-    // Visited once per synthesis of the root (nested stages are synthesized separately, without
-    // the root's constructs), so the report is written once, at the root of the cloud assembly.
-    attachCustomSynthesis(this, { onSynthesize: session => writeAccessReport(this, session.outdir) });
+    // The report is written once per synthesis of the root, at the root of the cloud assembly
+    // (nested stages are synthesized separately, without the root's constructs). The root is
+    // synthesized after everything in it (aws-cdk-lib visits the tree children first), so the
+    // report reads the stacks' templates instead of resolving every IAM resource again. Should the
+    // root have a synthesis of its own, the recorder writes the report, resolving what it reads.
+    const root = scope.node.root;
+    if ((root as any)[CUSTOM_SYNTHESIS] === undefined) {
+      attachCustomSynthesis(root, { onSynthesize: session => writeAccessReport(this, session.outdir, ScanSource.TEMPLATES) });
+    } else {
+      attachCustomSynthesis(this, { onSynthesize: session => writeAccessReport(this, session.outdir, ScanSource.CONSTRUCTS) });
+    }
   }
 }
 
