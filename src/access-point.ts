@@ -1,11 +1,11 @@
-import { Annotations, Arn, ArnFormat, Fn, IResource, Lazy, Names, Resource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Fn, IResolveContext, IResource, Lazy, Names, Resource, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { Access } from './access';
 import { registerAccessPoint, sharerOf } from './bucket-registry';
-import { RESOURCE_POLICY_MAX_BYTES, checkPolicySize, trackBudgets } from './budgets';
+import { RESOURCE_POLICY_MAX_BYTES, checkResolvedPolicySize, trackBudgets } from './budgets';
 import {
   ActionSet,
   ActionSets,
@@ -446,6 +446,10 @@ export class AccessPoint extends AccessPointBase {
   private exclusive = false;
   /** The folder every request is confined to, if any. */
   private confinedTo?: string;
+  /** Changes to the policy's statements or to the grantees its statements name (see `renderPolicy`). */
+  private policyChanges = 0;
+  /** The policy as the last validation resolved it, and the state it was resolved in. */
+  private resolvedPolicy?: { readonly statements: number; readonly changes: number; readonly json: unknown };
   /** What the constructs built on this access point do with each grant (e.g. open their endpoint for it). */
   private readonly grantListeners: Array<(principal: iam.IPrincipal, scope: KeyScope, actions: ActionSet) => void> = [];
 
@@ -466,14 +470,18 @@ export class AccessPoint extends AccessPointBase {
       bucketAccountId: bucketAccount.value,
       vpcConfiguration: props.vpc ? { vpcId: props.vpc.vpcId } : undefined,
       publicAccessBlockConfiguration: blockPublicAccessConfiguration(props.blockPublicAccess ?? s3.BlockPublicAccess.BLOCK_ALL),
-      policy: Lazy.any({ produce: () => (this.policy.isEmpty ? undefined : this.policy.toJSON()) }),
+      policy: Lazy.uncachedAny({ produce: context => this.renderPolicy(context) }),
     });
     this.node.addValidation({
-      validate: () => [
-        ...this.policy.validateForResourcePolicy(),
-        ...(this.policy.isEmpty ? [] : checkPolicySize(this, `the access point policy of ${name}`, this.policy.toJSON(), RESOURCE_POLICY_MAX_BYTES,
-          'give the identities with the most statements access points of their own')),
-      ],
+      validate: () => {
+        if (this.policy.isEmpty) return this.policy.validateForResourcePolicy();
+        const resolved = this.resolvePolicy();
+        return [
+          ...this.policy.validateForResourcePolicy(),
+          ...checkResolvedPolicySize(`the access point policy of ${name}`, resolved, RESOURCE_POLICY_MAX_BYTES,
+            'give the identities with the most statements access points of their own'),
+        ];
+      },
     });
     trackBudgets(this);
 
@@ -496,7 +504,32 @@ export class AccessPoint extends AccessPointBase {
 
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
     this.policy.addStatements(statement);
+    this.policyChanges++;
     return { statementAdded: true, policyDependable: this.resource };
+  }
+
+  /**
+   * The policy, resolved in this stack, kept for the synthesis that follows validation (see
+   * `renderPolicy`).
+   */
+  private resolvePolicy(): unknown {
+    const json = Stack.of(this).resolve(this.policy.toJSON());
+    this.resolvedPolicy = { statements: this.policy.statementCount, changes: this.policyChanges, json };
+    return json;
+  }
+
+  /**
+   * The policy for the template. After validation has resolved it (for its size), synthesis
+   * renders the resource twice more (the template, the tree): while the policy is unchanged, both
+   * get that resolved document instead of resolving every statement again. While references are
+   * being collected (`preparing`), the policy is rendered with its tokens, so that references to
+   * other stacks are found.
+   */
+  private renderPolicy(context: IResolveContext): unknown {
+    if (this.policy.isEmpty) return undefined;
+    const resolved = this.resolvedPolicy;
+    const unchanged = resolved !== undefined && resolved.statements === this.policy.statementCount && resolved.changes === this.policyChanges;
+    return unchanged && !context.preparing ? resolved.json : this.policy.toJSON();
   }
 
   /**
@@ -578,7 +611,10 @@ export class AccessPoint extends AccessPointBase {
       this.grantedWithoutArn.push(`${principal}`);
       return;
     }
-    if (!this.grantedArns.includes(arn)) this.grantedArns.push(arn);
+    if (!this.grantedArns.includes(arn)) {
+      this.grantedArns.push(arn);
+      this.policyChanges++;
+    }
   }
 
   /** Why the SharedBucket of this access point's bucket would deny every request through it. */

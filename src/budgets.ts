@@ -40,7 +40,12 @@ const OTHER_INTRINSIC_LENGTH = 128;
  * replaced by an upper estimate of the value it resolves to.
  */
 export function policyLength(scope: IConstruct, policy: unknown): number {
-  return JSON.stringify(estimate(Stack.of(scope).resolve(policy))).length;
+  return resolvedPolicyLength(Stack.of(scope).resolve(policy));
+}
+
+/** Like `policyLength`, for a policy already resolved (CloudFormation intrinsics, no tokens). */
+export function resolvedPolicyLength(resolved: unknown): number {
+  return JSON.stringify(estimate(resolved)).length;
 }
 
 function estimate(value: unknown): unknown {
@@ -67,7 +72,12 @@ function intrinsicLength(name: string, args: any): number {
 
 /** A problem if `policy` is over `max`, naming what and how to fix it. */
 export function checkPolicySize(scope: IConstruct, what: string, policy: unknown, max: number, fix: string): string[] {
-  const length = policyLength(scope, policy);
+  return checkResolvedPolicySize(what, Stack.of(scope).resolve(policy), max, fix);
+}
+
+/** Like `checkPolicySize`, for a policy already resolved. */
+export function checkResolvedPolicySize(what: string, resolved: unknown, max: number, fix: string): string[] {
+  const length = resolvedPolicyLength(resolved);
   return length > max ? [`${what} is about ${length.toLocaleString('en-US')} characters, over the ${max.toLocaleString('en-US')} AWS allows: ${fix}`] : [];
 }
 

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, CfnParameter, Fn, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -241,6 +243,35 @@ describe('AccessPoint', () => {
           })],
         },
       });
+    });
+
+    test('every synthesis renders the policy as it is then, including grantees added after a synthesis', () => {
+      const { app, stack, accessPoint } = setup();
+      const reader = (name: string) => new iam.ArnPrincipal(`arn:aws:iam::222222222222:role/${name}`);
+      accessPoint.grantRead(reader('First'), 'first/');
+      // Template.fromStack would return the first synthesis again: synthesize anew each time.
+      const principalsOf = () => accessPointPolicyStatements(Template.fromJSON(app.synth({ force: true }).getStackByName(stack.stackName).template))
+        .map(s => s.Principal.AWS);
+      expect(principalsOf()).toEqual([reader('First').arn, reader('First').arn]);
+      accessPoint.grantRead(reader('Second'), 'second/');
+      accessPoint.policy.addStatements(new iam.PolicyStatement({ principals: [reader('Third')], actions: ['s3:GetObject'], resources: [accessPoint.arnForObjects('third/*')] }));
+      expect(principalsOf()).toEqual([reader('First').arn, reader('First').arn, reader('Second').arn, reader('Second').arn, reader('Third').arn]);
+    });
+
+    test('a grantee of another stack is named through an export, in the template and in the tree', () => {
+      const app = new App();
+      const roles = new Stack(app, 'Roles', { env: ENV });
+      const role = new iam.Role(roles, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+      const stack = new Stack(app, 'AccessPoints', { env: ENV });
+      const accessPoint = new AccessPoint(stack, 'AP', { bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'shared'), accessPointName: NAME });
+      accessPoint.addToResourcePolicy(new iam.PolicyStatement({ principals: [role], actions: ['s3:GetObject'], resources: [accessPoint.arnForObjects('r/*')] }));
+      const assembly = app.synth();
+      const [statement] = accessPointPolicyStatements(Template.fromStack(stack));
+      expect(statement.Principal.AWS['Fn::ImportValue']).toMatch(/^Roles:ExportsOutputFnGetAttReader\w+Arn\w+$/);
+      expect(Object.keys(Template.fromStack(roles).findOutputs('*'))).toEqual([expect.stringMatching(/^ExportsOutputFnGetAttReader/)]);
+      const tree = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'tree.json'), 'utf-8'));
+      const props = tree.tree.children.AccessPoints.children.AP.children.Resource.attributes['aws:cdk:cloudformation:props'];
+      expect(props.policy.Statement[0].Principal.AWS).toEqual(statement.Principal.AWS);
     });
 
     test('fails if a statement has no principal', () => {
