@@ -429,7 +429,6 @@ export class AccessPoint extends AccessPointBase {
 
   public readonly accessPointName: string;
   public readonly accessPointArn: string;
-  public readonly accessPointAlias: string;
   public readonly networkOrigin: NetworkOrigin;
   public readonly bucket?: s3.IBucket;
 
@@ -490,7 +489,6 @@ export class AccessPoint extends AccessPointBase {
     // Formatted from the name rather than read from the resource: policies that name the access
     // point then need no dependency on it, and other stacks need no export.
     this.accessPointArn = Stack.of(this).formatArn({ service: 's3', resource: 'accesspoint', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-    this.accessPointAlias = this.resource.attrAlias;
     this.networkOrigin = props.vpc ? NetworkOrigin.VPC : NetworkOrigin.INTERNET;
 
     // Checked now when the bucket is already shared (the error then points at this line), and again
@@ -500,6 +498,11 @@ export class AccessPoint extends AccessPointBase {
     if (problem !== undefined) throw new Error(problem);
     this.node.addValidation({ validate: () => this.checkBucketDelegates() });
     recordAccessPoint(this, { accessPoint: this, vpc: props.vpc });
+  }
+
+  /** The alias, read from the resource when asked for (most apps never use it). */
+  public get accessPointAlias(): string {
+    return this.resource.attrAlias;
   }
 
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {

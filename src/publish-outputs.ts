@@ -53,12 +53,14 @@ export function validateConsumerOutputs(prop: string, outputs: ConsumerOutputs |
 
 /**
  * Add the outputs and parameters `outputs` asks for under `scope`, in a child construct `Outputs`.
- * The caller validated `outputs` with validateConsumerOutputs.
+ * The caller validated `outputs` with validateConsumerOutputs. `valuesOf` is called only when
+ * something is published (reading an attribute such as the alias creates a token).
  */
-export function addConsumerOutputs(scope: Construct, values: ConsumerValues, outputs: ConsumerOutputs | undefined): void {
+export function addConsumerOutputs(scope: Construct, valuesOf: () => ConsumerValues, outputs: ConsumerOutputs | undefined): void {
   if (outputs === undefined) return;
   const cfnOutputs = outputs.cfnOutputs || outputs.exportPrefix !== undefined;
   if (!cfnOutputs && outputs.ssmParameterPrefix === undefined) return;
+  const values = valuesOf();
   const container = new Construct(scope, 'Outputs');
   for (const value of VALUES) {
     const text = value.pick(values);

@@ -205,13 +205,13 @@ export class UserAccessPoint extends Construct {
 
     const stack = Stack.of(this);
     this.consoleUrl = accessPointConsoleUrl(stack, this.accessPoint.accessPointName, this.prefix === PER_USER_FOLDER ? undefined : this.prefix);
-    addConsumerOutputs(this, {
+    addConsumerOutputs(this, () => ({
       accessPointName: this.accessPoint.accessPointName,
       arn: this.accessPoint.accessPointArn,
       alias: this.accessPoint.accessPointAlias,
       folder: this.prefix,
       consoleUrl: this.consoleUrl,
-    }, props.outputs);
+    }), props.outputs);
   }
 
   /** The `aws:PrincipalArn` of requests the identity makes: for a group's members, any IAM user of the account. */

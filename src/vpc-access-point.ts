@@ -248,12 +248,12 @@ export class VpcAccessPoint extends Construct {
       trackBudgets(this);
     }
     (props.consumers ?? []).forEach((consumer, i) => this.grantAccess(consumer, this.access, `consumers[${i}]`));
-    addConsumerOutputs(this, {
+    addConsumerOutputs(this, () => ({
       accessPointName: this.accessPoint.accessPointName,
       arn: this.accessPoint.accessPointArn,
       alias: this.accessPoint.accessPointAlias,
       folder: this.prefix,
-    }, props.outputs);
+    }), props.outputs);
   }
 
   /**
