@@ -53,7 +53,17 @@ const DENY_OTHERS_ACTIONS = [
 const BLOCK_ALL = { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true };
 
 /** Hand-written: CfnBucket + CfnBucketPolicy, and per tenant a role, a CfnAccessPoint and a CfnPolicy. */
-export const buildBaseline: Build = (stack, tenants) => {
+export const buildBaseline: Build = (stack, tenants) => handWritten(stack, tenants, 'l1');
+
+/**
+ * The same hand-written access points, with the identity statements granted the way aws-cdk-lib
+ * grants them (`role.addToPrincipalPolicy`, which writes the role's default policy, an `iam.Policy`)
+ * instead of a literal CfnPolicy. Not a target: it shows how much of the library's cost is
+ * aws-cdk-lib's own grant path.
+ */
+export const buildBaselineWithGrants: Build = (stack, tenants) => handWritten(stack, tenants, 'aws-cdk-lib');
+
+function handWritten(stack: cdk.Stack, tenants: number, identityPolicy: 'l1' | 'aws-cdk-lib'): void {
   const bucket = new s3.CfnBucket(stack, 'Bucket', {
     bucketEncryption: { serverSideEncryptionConfiguration: [{ serverSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] },
     ownershipControls: { rules: [{ objectOwnership: 'BucketOwnerEnforced' }] },
@@ -119,6 +129,11 @@ export const buildBaseline: Build = (stack, tenants) => {
       },
     });
 
+    if (identityPolicy === 'aws-cdk-lib') {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: READ_WRITE_OBJECT_ACTIONS, resources: [folderObjects] }));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: [accessPointArn], conditions: listFolder }));
+      continue;
+    }
     new iam.CfnPolicy(stack, `Role${i}Policy`, {
       policyName: `${name}-access`,
       roles: [role.roleName],
@@ -131,7 +146,7 @@ export const buildBaseline: Build = (stack, tenants) => {
       },
     });
   }
-};
+}
 
 /** The identity's resource type: one per tenant in both stacks, outside the comparison. */
 export const IDENTITY_TYPE = 'AWS::IAM::Role';
