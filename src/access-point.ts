@@ -500,7 +500,11 @@ export class AccessPoint extends AccessPointBase {
     recordAccessPoint(this, { accessPoint: this, vpc: props.vpc });
   }
 
-  /** The alias, read from the resource when asked for (most apps never use it). */
+  /**
+   * The alias of the access point, usable wherever a bucket name is accepted for data operations
+   * (not in IAM policies).
+   */
+  // Read from the resource when asked for: the attribute is a token, and most apps never use it.
   public get accessPointAlias(): string {
     return this.resource.attrAlias;
   }
