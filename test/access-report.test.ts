@@ -12,7 +12,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Aspects, CfnParameter, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, NestedStack, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -587,6 +587,24 @@ describe('access report', () => {
     const fromTemplates = buildAccessReport(recorder, ScanSource.TEMPLATES).buckets[0].direct.find(d => d.principal.path === 'Later/Late')!;
     const fromConstructs = buildAccessReport(recorder, ScanSource.CONSTRUCTS).buckets[0].direct.find(d => d.principal.path === 'Later/Late')!;
     expect([fromTemplates.actions, fromConstructs.actions]).toEqual([['s3:GetObject', 's3:PutObject'], ['s3:GetObject']]);
+  });
+
+  test('identities in a nested stack are read from its own template', () => {
+    const { app, stack } = directAccessApp({}, false);
+    const nested = new NestedStack(stack, 'Nested');
+    const role = new iam.Role(nested, 'NestedReader', { assumedBy: new iam.AccountRootPrincipal() });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::access-point-test/nested/*'] }));
+    const { report, directory } = synthReport(app);
+    expect(report.buckets[0].direct.find(d => d.principal.path === 'Scenario/Nested/NestedReader')).toMatchObject({
+      actions: ['s3:GetObject'], resources: ['arn:aws:s3:::access-point-test/nested/*'], policies: ['Scenario/Nested/NestedReader/DefaultPolicy'],
+    });
+    const recorder = AccessReportRecorder.tryOf(app)!;
+    expect(buildAccessReport(recorder, ScanSource.CONSTRUCTS)).toEqual(report);
+    // read from the nested stack's own template file: a change there shows up
+    const templateFile = path.join(directory, nested.templateFile);
+    fs.writeFileSync(templateFile, fs.readFileSync(templateFile, 'utf-8').replace('access-point-test/nested/*', 'access-point-test/edited/*'));
+    expect(buildAccessReport(recorder, ScanSource.TEMPLATES).buckets[0].direct.find(d => d.principal.path === 'Scenario/Nested/NestedReader')!.resources)
+      .toEqual(['arn:aws:s3:::access-point-test/edited/*']);
   });
 
   test('an App with a synthesis of its own keeps it, and still gets the report', () => {
