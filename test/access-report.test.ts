@@ -11,8 +11,9 @@
  *    account) is denied them; one not listed is denied get, put, delete and list.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, CfnParameter, NestedStack, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
+import { App, Aspects, CfnParameter, DefaultStackSynthesizer, ISynthesisSession, NestedStack, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -37,6 +38,10 @@ const DIRECT_PROBES = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:Li
 /** Outside every folder of these apps. */
 const OUTSIDE = 'outside-of-the-report/';
 const PROOF_TIMEOUT = 120_000;
+
+/** The scan's sources: the constructs resolved (as AccessReportGuard reads them), and every template on disk. */
+const FROM_CONSTRUCTS: ScanSource = {};
+const FROM_TEMPLATES: ScanSource = { templatesWrittenSince: 0 };
 
 interface Synthesized {
   readonly report: AccessReportDocument;
@@ -576,7 +581,7 @@ describe('access report', () => {
       actions: ['s3:GetObject'], policies: ['Later/Late (inline override)'], status: 'allowed',
     });
     const recorder = AccessReportRecorder.tryOf(app)!;
-    expect(buildAccessReport(recorder, ScanSource.CONSTRUCTS)).toEqual(report);
+    expect(buildAccessReport(recorder, FROM_CONSTRUCTS)).toEqual(report);
 
     // The templates are what the report reads: a statement added to the written template shows up
     // from the templates only.
@@ -584,8 +589,8 @@ describe('access report', () => {
     const template = JSON.parse(fs.readFileSync(templateFile, 'utf-8'));
     template.Resources[later.getLogicalId(late.node.defaultChild as iam.CfnRole)].Properties.Policies[0].PolicyDocument.Statement[0].Action = ['s3:GetObject', 's3:PutObject'];
     fs.writeFileSync(templateFile, JSON.stringify(template));
-    const fromTemplates = buildAccessReport(recorder, ScanSource.TEMPLATES).buckets[0].direct.find(d => d.principal.path === 'Later/Late')!;
-    const fromConstructs = buildAccessReport(recorder, ScanSource.CONSTRUCTS).buckets[0].direct.find(d => d.principal.path === 'Later/Late')!;
+    const fromTemplates = buildAccessReport(recorder, FROM_TEMPLATES).buckets[0].direct.find(d => d.principal.path === 'Later/Late')!;
+    const fromConstructs = buildAccessReport(recorder, FROM_CONSTRUCTS).buckets[0].direct.find(d => d.principal.path === 'Later/Late')!;
     expect([fromTemplates.actions, fromConstructs.actions]).toEqual([['s3:GetObject', 's3:PutObject'], ['s3:GetObject']]);
   });
 
@@ -599,22 +604,65 @@ describe('access report', () => {
       actions: ['s3:GetObject'], resources: ['arn:aws:s3:::access-point-test/nested/*'], policies: ['Scenario/Nested/NestedReader/DefaultPolicy'],
     });
     const recorder = AccessReportRecorder.tryOf(app)!;
-    expect(buildAccessReport(recorder, ScanSource.CONSTRUCTS)).toEqual(report);
+    expect(buildAccessReport(recorder, FROM_CONSTRUCTS)).toEqual(report);
     // read from the nested stack's own template file: a change there shows up
     const templateFile = path.join(directory, nested.templateFile);
     fs.writeFileSync(templateFile, fs.readFileSync(templateFile, 'utf-8').replace('access-point-test/nested/*', 'access-point-test/edited/*'));
-    expect(buildAccessReport(recorder, ScanSource.TEMPLATES).buckets[0].direct.find(d => d.principal.path === 'Scenario/Nested/NestedReader')!.resources)
+    expect(buildAccessReport(recorder, FROM_TEMPLATES).buckets[0].direct.find(d => d.principal.path === 'Scenario/Nested/NestedReader')!.resources)
       .toEqual(['arn:aws:s3:::access-point-test/edited/*']);
   });
 
-  test('an App with a synthesis of its own keeps it, and still gets the report', () => {
-    const app = new App();
-    const synthesized: string[] = [];
-    attachCustomSynthesis(app, { onSynthesize: session => synthesized.push(session.outdir) });
-    buildScenario(app);
+  test('an App with a synthesis of its own, attached before or after the library\'s constructs, keeps it and gets the report', () => {
+    for (const attach of ['before', 'after']) {
+      const app = new App();
+      const synthesized: string[] = [];
+      const own = () => attachCustomSynthesis(app, { onSynthesize: session => synthesized.push(session.outdir) });
+      if (attach === 'before') own();
+      buildScenario(app);
+      if (attach === 'after') own();
+      const { report, directory } = synthReport(app);
+      expect(synthesized).toEqual([directory]);
+      expect(report.buckets.map(b => [b.bucket, b.grants.length])).toEqual([['access-point-test', 2]]);
+    }
+  });
+
+  test('only templates written by this synthesis are read: stacks after the report\'s recorder, and stale files, are resolved', () => {
+    // A synthesizer that writes the template, then adds a statement to the file that no construct has.
+    class Edited extends DefaultStackSynthesizer {
+      public synthesize(session: ISynthesisSession): void {
+        super.synthesize(session);
+        const file = path.join(session.outdir, this.boundStack.templateFile);
+        const template = JSON.parse(fs.readFileSync(file, 'utf-8'));
+        const ghost = { Type: 'AWS::IAM::User', Properties: { Policies: [{ PolicyName: 'ghost', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] } }] } };
+        template.Resources = { ...template.Resources, Ghost: ghost };
+        fs.writeFileSync(file, JSON.stringify(template));
+      }
+    }
+    /** Writes no template at all (e.g. it emits elsewhere). */
+    class NoTemplate extends DefaultStackSynthesizer {
+      public synthesize(_session: ISynthesisSession): void {}
+    }
+    const ghosts = (report: AccessReportDocument) => report.buckets[0].direct.map(d => d.principal.path).filter(p => p?.endsWith('/Ghost'));
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-'));
+    const first = new App({ outdir });
+    buildScenario(first);
+    new Stack(first, 'Before', { env: { account: ACCOUNT, region: REGION }, synthesizer: new Edited() });
+    expect(ghosts(synthReport(first).report)).toEqual([]);
+
+    const app = new App({ outdir });
+    const before = new Stack(app, 'Before', { env: { account: ACCOUNT, region: REGION }, synthesizer: new Edited() });
+    new iam.Role(before, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
+    buildScenario(app); // creates the recorder
+    new Stack(app, 'After', { env: { account: ACCOUNT, region: REGION }, synthesizer: new Edited() });
     const { report } = synthReport(app);
-    expect(synthesized).toHaveLength(1);
-    expect(report.buckets.map(b => [b.bucket, b.grants.length])).toEqual([['access-point-test', 2]]);
+    // Before's template, written by this synthesis, is read; After's is written only after the report
+    expect(ghosts(report)).toEqual(['Before/Ghost']);
+
+    // The same outdir again, with Before's template left from the last synthesis: it is not read.
+    const next = new App({ outdir });
+    new iam.Role(new Stack(next, 'Before', { env: { account: ACCOUNT, region: REGION }, synthesizer: new NoTemplate() }), 'Role', { assumedBy: new iam.AccountRootPrincipal() });
+    buildScenario(next);
+    expect(ghosts(synthReport(next).report)).toEqual([]);
   });
 
   test('an app without SharedBucket or access points gets no report', () => {

@@ -11,7 +11,7 @@ import { isKnown, renderValue, withRenderCache } from './render-value';
 
 /**
  * The access report of the app `recorder` belongs to, from its records and its identity policies
- * (read from `source`: the synthesized templates once every stack is synthesized).
+ * (read from `source`: the templates this synthesis wrote, or the constructs).
  */
 export function buildAccessReport(recorder: AccessReportRecorder, source: ScanSource): AccessReportDocument {
   return withRenderCache(() => build(recorder, source));

@@ -39,11 +39,16 @@ export interface BucketTarget {
 }
 
 /** Where the scan reads the IAM resources. */
-export enum ScanSource {
-  /** The templates in the cloud assembly: only once every stack of the app is synthesized. */
-  TEMPLATES = 'templates',
-  /** The constructs, resolved: before synthesis (e.g. at validation). */
-  CONSTRUCTS = 'constructs',
+export interface ScanSource {
+  /**
+   * Read a stack's template from the cloud assembly when it was written at or after this time
+   * (milliseconds since the epoch: the start of the synthesis under way), and resolve the
+   * constructs of any other stack: one not synthesized yet, or whose file is from an earlier
+   * synthesis (a reused `cdk.out`, a stack synthesizer that writes no template).
+   *
+   * @default - resolve every stack's constructs (before synthesis, e.g. at validation)
+   */
+  readonly templatesWrittenSince?: number;
 }
 
 const IAM_TYPES = ['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::UserToGroupAddition'];
@@ -217,17 +222,19 @@ function matchesObjects(resource: string, bucketArn: string): boolean {
 function collect(root: IConstruct, source: ScanSource): Scanned[] {
   const stacks = root.node.findAll().filter((c): c is Stack => Stack.isStack(c));
   return stacks.flatMap(stack => {
-    const template = source === ScanSource.TEMPLATES ? readTemplate(stack) : undefined;
+    const template = source.templatesWrittenSince !== undefined ? readTemplate(stack, source.templatesWrittenSince) : undefined;
     return template !== undefined ? fromTemplate(stack, template) : fromConstructs(stack);
   });
 }
 
-/** The stack's template as synthesized into its assembly, if it was written there. */
-function readTemplate(stack: Stack): any {
+/** The stack's template as synthesized into its assembly, if it was written there since `since`. */
+function readTemplate(stack: Stack, since: number): any {
   const outdir = Stage.of(stack)?.outdir;
   const file = outdir !== undefined ? path.join(outdir, stack.templateFile) : undefined;
-  if (file === undefined || !fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, 'utf-8'));
+  const written = file !== undefined && fs.existsSync(file) ? fs.statSync(file).mtimeMs : undefined;
+  // A file time coarser than the clock only sends a fresh template to the constructs (slower, same result).
+  if (written === undefined || written < since) return undefined;
+  return JSON.parse(fs.readFileSync(file!, 'utf-8'));
 }
 
 function fromTemplate(stack: Stack, template: any): Scanned[] {

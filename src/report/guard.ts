@@ -2,7 +2,7 @@ import { IAspect } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { buildAccessReport, describePrincipal } from './build-report';
-import { ScanSource, normalizeArn } from './direct-access';
+import { normalizeArn } from './direct-access';
 import { AccessReportRecorder } from './recorder';
 
 /**
@@ -53,7 +53,7 @@ export class AccessReportGuard implements IAspect {
     const known = (path: string | undefined, arn: string | undefined) => acknowledged.some(a =>
       (a.path !== undefined && a.path === path) || (a.arn !== undefined && arn !== undefined && normalizeArn(a.arn) === normalizeArn(arn)));
     // At validation nothing is synthesized yet: the scan resolves the constructs.
-    return buildAccessReport(recorder, ScanSource.CONSTRUCTS).buckets.flatMap(bucket => bucket.direct
+    return buildAccessReport(recorder, {}).buckets.flatMap(bucket => bucket.direct
       .filter(d => (d.status === 'allowed' || d.status === 'exempt') && !known(d.principal.path, d.principal.arn))
       .map(d => `AccessReportGuard: ${d.principal.kind} ${d.principal.path ?? d.principal.arn} reaches the bucket ${bucket.bucket} without an access point `
         + `(${d.actions.join(', ')} on ${d.resources.join(', ')}, from ${d.policies.join(', ')}). Grant it through an access point, `

@@ -1,9 +1,8 @@
-import { attachCustomSynthesis } from 'aws-cdk-lib';
+import { Aspects, attachCustomSynthesis } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
-import { ScanSource } from './direct-access';
 import { writeAccessReport } from './writer';
 import type { IAccessPoint } from '../access-point';
 import { ActionSet, ActionSets, DelegationConditions } from '../policy';
@@ -78,8 +77,6 @@ export interface BucketPolicyRecord {
 
 const RECORDER_ID = 'SharedBucketAccessReport';
 const RECORDER_SYMBOL = Symbol.for('cdk-shared-bucket.AccessReportRecorder');
-/** Where `attachCustomSynthesis` keeps a construct's synthesis (aws-cdk-lib's registered symbol). */
-const CUSTOM_SYNTHESIS = Symbol.for('@aws-cdk/core:customSynthesis');
 
 /**
  * What the app's SharedBuckets and access points granted, kept at the root of the construct tree
@@ -105,21 +102,24 @@ export class AccessReportRecorder extends Construct {
   public readonly bucketPolicies: BucketPolicyRecord[] = [];
   public readonly guardrails: GuardrailsRecord[] = [];
 
+  /** When the synthesis under way started (set by an aspect); undefined before the first. */
+  private synthesisStartedAt?: number;
+
   private constructor(scope: Construct, id: string) {
     super(scope, id);
     Object.defineProperty(this, RECORDER_SYMBOL, { value: true });
-    // The report is written once per synthesis of the root, at the root of the cloud assembly
-    // (nested stages are synthesized separately, without the root's constructs). The root is
-    // synthesized after everything in it (aws-cdk-lib visits the tree children first), so the
-    // report reads the stacks' templates instead of resolving every IAM resource again. Should the
-    // root have a synthesis of its own, the recorder writes the report, resolving what it reads.
-    const root = scope.node.root;
-    if ((root as any)[CUSTOM_SYNTHESIS] === undefined) {
-      attachCustomSynthesis(root, { onSynthesize: session => writeAccessReport(this, session.outdir, ScanSource.TEMPLATES) });
-    } else {
-      attachCustomSynthesis(this, { onSynthesize: session => writeAccessReport(this, session.outdir, ScanSource.CONSTRUCTS) });
-    }
+    // Aspects run at the start of every synthesis: the templates written since are this synthesis's.
+    Aspects.of(this).add({ visit: node => { if (node === this) this.synthesisStartedAt = Date.now(); } });
+    // Visited once per synthesis of the root (nested stages are synthesized separately, without
+    // the root's constructs), so the report is written once, at the root of the cloud assembly.
+    // aws-cdk-lib synthesizes nested stages first, then the root's children in order: the stacks
+    // created before this recorder have written their templates, which the report reads instead of
+    // resolving their IAM resources again; the others are resolved.
+    attachCustomSynthesis(this, {
+      onSynthesize: session => writeAccessReport(this, session.outdir, { templatesWrittenSince: this.synthesisStartedAt }),
+    });
   }
+
 }
 
 /** Record a grant through an access point, for the access report. */
