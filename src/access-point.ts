@@ -528,15 +528,17 @@ export class AccessPoint extends AccessPointBase {
   /**
    * The policy for the template. After validation has resolved it (for its size), synthesis
    * renders the resource twice more (the template, the tree): while the policy is unchanged, both
-   * get that resolved document instead of resolving every statement again. While references are
-   * being collected (`preparing`), the policy is rendered with its tokens, so that references to
-   * other stacks are found.
+   * get that resolved document instead of resolving every statement again. Every synthesis starts
+   * by collecting references between stacks (`preparing`): the policy is then rendered with its
+   * tokens, so that they are found, and what an earlier validation resolved is dropped (it may
+   * predate this synthesis's references, or tokens whose values have moved since).
    */
   private renderPolicy(context: IResolveContext): unknown {
     if (this.policy.isEmpty) return undefined;
+    if (context.preparing) this.resolvedPolicy = undefined;
     const resolved = this.resolvedPolicy;
     const unchanged = resolved !== undefined && resolved.statements === this.policy.statementCount && resolved.changes === this.policyChanges;
-    return unchanged && !context.preparing ? resolved.json : this.policy.toJSON();
+    return unchanged ? resolved.json : this.policy.toJSON();
   }
 
   /**
@@ -554,7 +556,8 @@ export class AccessPoint extends AccessPointBase {
     }
     this.exclusive = true;
     const root = Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'root', arnFormat: ArnFormat.NO_RESOURCE_NAME });
-    const spared = Lazy.list({ produce: () => (this.grantedArns.length > 0 ? [...this.grantedArns] : [root]) });
+    // Uncached: grantees added after a synthesis are spared in the next one.
+    const spared = Lazy.uncachedList({ produce: () => (this.grantedArns.length > 0 ? [...this.grantedArns] : [root]) });
     this.addToResourcePolicy(exclusiveAccessStatement(this.accessPointArn, spared));
   }
 

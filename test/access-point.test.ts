@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, CfnParameter, Fn, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -256,6 +256,35 @@ describe('AccessPoint', () => {
       accessPoint.grantRead(reader('Second'), 'second/');
       accessPoint.policy.addStatements(new iam.PolicyStatement({ principals: [reader('Third')], actions: ['s3:GetObject'], resources: [accessPoint.arnForObjects('third/*')] }));
       expect(principalsOf()).toEqual([reader('First').arn, reader('First').arn, reader('Second').arn, reader('Second').arn, reader('Third').arn]);
+    });
+
+    test('a synthesis without validation renders what is there then: no resolution of an earlier validation is reused', () => {
+      // resolved before any synthesis collected references: the grantee of the other stack is not an export yet
+      const app = new App();
+      const roles = new Stack(app, 'Roles', { env: ENV });
+      const role = new iam.Role(roles, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+      const stack = new Stack(app, 'AccessPoints', { env: ENV });
+      const accessPoint = new AccessPoint(stack, 'AP', { bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'shared'), accessPointName: NAME });
+      const statement = new iam.PolicyStatement({ principals: [role], actions: ['s3:GetObject'], resources: [accessPoint.arnForObjects('r/*')] });
+      accessPoint.addToResourcePolicy(statement);
+      expect(accessPoint.node.validate()).toEqual([]);
+      const policyOf = (assembly: { getStackByName(name: string): { template: any } }) =>
+        accessPointPolicyStatements(Template.fromJSON(assembly.getStackByName('AccessPoints').template));
+      expect(policyOf(app.synth({ skipValidation: true }))[0].Principal.AWS).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^Roles:ExportsOutputFnGetAttReader/) });
+
+      // a statement changed in place, and a token whose value moved, after a validated synthesis
+      let folder = 'first/';
+      accessPoint.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [new iam.ArnPrincipal('arn:aws:iam::222222222222:role/Other')],
+        actions: ['s3:GetObject'],
+        resources: [Lazy.uncachedString({ produce: () => accessPoint.arnForObjects(`${folder}*`) })],
+      }));
+      app.synth({ force: true });
+      statement.addActions('s3:GetObjectVersion');
+      folder = 'second/';
+      const [changed, moved] = policyOf(app.synth({ force: true, skipValidation: true }));
+      expect(changed.Action).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+      expect(JSON.stringify(moved.Resource)).toContain('/object/second/*');
     });
 
     test('a grantee of another stack is named through an export, in the template and in the tree', () => {

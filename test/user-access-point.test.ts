@@ -274,6 +274,16 @@ describe('UserAccessPoint', () => {
       });
     });
 
+    test('a grantee added after a synthesis is spared in the next one', () => {
+      const { app, stack, shared, bob, role } = setup();
+      const uap = shared.addUserAccessPoint('BobAccess', { identity: bob, accessPointName: NAME });
+      const sparedIn = () => accessPointPolicyStatements(Template.fromJSON(app.synth({ force: true }).getStackByName(stack.stackName).template))
+        .find(s => s.Sid === 'DenyOtherPrincipals').Condition.ArnNotLike['aws:PrincipalArn'];
+      expect(sparedIn()).toEqual([stack.resolve(bob.userArn)]);
+      uap.accessPoint.grantRead(role, 'jobs/');
+      expect(sparedIn()).toEqual([stack.resolve(bob.userArn), stack.resolve(role.roleArn)]);
+    });
+
     test('never denies s3:* or access point management', () => {
       // A Deny on s3:* would also block CloudFormation from updating the access point policy.
       const { stack, shared, bob } = setup();
