@@ -594,6 +594,24 @@ describe('access report', () => {
     expect([fromTemplates.actions, fromConstructs.actions]).toEqual([['s3:GetObject', 's3:PutObject'], ['s3:GetObject']]);
   });
 
+  test('buckets of two stacks with the same logical ID: a role reaches only its own stack\'s bucket', () => {
+    const app = new App();
+    const stackOf = (stage: string, withDirectRole: boolean) => {
+      const stack = new Stack(new Stage(app, stage), 'Data', { env: ENV });
+      const shared = new SharedBucket(stack, 'Shared', { bucketName: `${stage.toLowerCase()}-data` });
+      if (withDirectRole) shared.bucket.grantRead(new iam.Role(stack, 'Loader', { assumedBy: new iam.AccountRootPrincipal() }));
+      return stack;
+    };
+    stackOf('Dev', true);
+    stackOf('Prod', false);
+    const { report } = synthReport(app);
+    expect(report.buckets.map(b => [b.bucket, b.direct.map(d => d.principal.path)])).toEqual([
+      ['dev-data', ['Dev/Data/Loader']],
+      ['prod-data', []],
+    ]);
+    expect(buildAccessReport(AccessReportRecorder.tryOf(app)!, FROM_CONSTRUCTS)).toEqual(report);
+  });
+
   test('identities in a nested stack are read from its own template', () => {
     const { app, stack } = directAccessApp({}, false);
     const nested = new NestedStack(stack, 'Nested');

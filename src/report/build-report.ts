@@ -83,7 +83,7 @@ function build(recorder: AccessReportRecorder, source: ScanSource): AccessReport
     });
   }
 
-  const targets: BucketTarget[] = [...buckets.values()].map(b => ({ key: b.bucket, arns: [...b.targets] }));
+  const targets: BucketTarget[] = [...buckets.values()].map(b => ({ key: b.bucket, arns: [...b.targets], stack: b.targetsStack }));
   const direct = scanDirectAccess(recorder.node.root, targets, source);
   for (const entry of buckets.values()) {
     entry.direct = (direct.get(entry.bucket) ?? []).map(finding => {
@@ -136,6 +136,8 @@ interface MutableBucket extends Mutable<ReportBucket> {
   account?: string;
   /** The ARNs identity policies may name the bucket with (normalized). */
   targets: Set<string>;
+  /** The stack whose templates name the bucket by reference (`${Logical.Arn}`). */
+  targetsStack?: Stack;
   accessPoints: ReportAccessPoint[];
   grants: ReportGrant[];
   direct: ReportDirectAccess[];
@@ -165,6 +167,7 @@ function describeBucket(bucket: s3.IBucket | undefined): Omit<MutableBucket, 'ac
     created: isCreated(bucket),
     account: Token.isUnresolved(bucket.env.account) ? undefined : bucket.env.account,
     targets,
+    targetsStack: Stack.of(bucket),
   };
 }
 

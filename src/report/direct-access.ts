@@ -4,7 +4,7 @@ import { CfnResource, Stack, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { AWS_MANAGED_S3_POLICIES, awsManagedPolicyName } from './aws-managed-policies';
 import { BUCKET_LEVEL_DATA_ACTIONS, DATA_ACTION_NAMES, actionMatches, globToRegExp } from './data-actions';
-import { renderResolved } from './render-value';
+import { isKnown, renderResolved } from './render-value';
 
 /**
  * Which identities of the app reach a bucket with their OWN identity policies, without an access
@@ -36,6 +36,11 @@ export interface BucketTarget {
   readonly key: string;
   /** Normalized ARNs of the bucket (`arn:aws:s3:::NAME`, `${Logical.Arn}`, ...). */
   readonly arns: string[];
+  /**
+   * The stack of the bucket's construct: an ARN that holds a reference (`${Logical.Arn}`) names the
+   * bucket only in the policies of that stack (another stack's bucket may have the same logical ID).
+   */
+  readonly stack?: Stack;
 }
 
 /** Where the scan reads the IAM resources. */
@@ -69,6 +74,8 @@ interface Scanned {
 interface HeldPolicy {
   /** Where the document comes from, named only for findings. */
   readonly source: () => string;
+  /** The stack of the template the document is in. */
+  readonly stack: Stack;
   readonly document: any;
   readonly holders: Scanned[];
 }
@@ -112,16 +119,19 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], sour
   const held: HeldPolicy[] = [];
   for (const r of resources) {
     const where = () => scannedPath(r);
-    if (r.type === 'AWS::IAM::Policy') held.push({ source: where, document: r.props.PolicyDocument, holders: holdersOf(r) });
+    const stack = r.stack;
+    if (r.type === 'AWS::IAM::Policy') held.push({ source: where, stack, document: r.props.PolicyDocument, holders: holdersOf(r) });
     if (r.type === 'AWS::IAM::ManagedPolicy') {
       const attachedFromIdentity = attachedByArn.get(`${stackId(r.stack)} ${r.logicalId}`) ?? [];
-      held.push({ source: where, document: r.props.PolicyDocument, holders: [...holdersOf(r), ...attachedFromIdentity] });
+      held.push({ source: where, stack, document: r.props.PolicyDocument, holders: [...holdersOf(r), ...attachedFromIdentity] });
     }
     if (['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'].includes(r.type)) {
-      asArray(r.props.Policies).forEach((p: any) => held.push({ source: () => `${where()} (inline ${renderResolved(p.PolicyName)})`, document: p.PolicyDocument, holders: [r] }));
+      asArray(r.props.Policies).forEach((p: any) => held.push({
+        source: () => `${where()} (inline ${renderResolved(p.PolicyName)})`, stack, document: p.PolicyDocument, holders: [r],
+      }));
       for (const name of asArray(r.props.ManagedPolicyArns).map(arn => awsManagedPolicyName(normalizeArn(renderResolved(arn))))) {
         const document = name !== undefined ? AWS_MANAGED_S3_POLICIES[name] : undefined;
-        if (document) held.push({ source: () => `AWS managed policy ${name}`, document, holders: [r] });
+        if (document) held.push({ source: () => `AWS managed policy ${name}`, stack, document, holders: [r] });
       }
     }
   }
@@ -141,10 +151,12 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], sour
     : [holder])))];
 
   const findings = new Map<string, Map<Scanned, DirectFinding>>();
+  // The ARNs that name each bucket in the templates of a stack.
+  const arnsIn = (bucket: BucketTarget, stack: Stack) => (bucket.stack === stack ? bucket.arns : bucket.arns.filter(isKnown));
   for (const policy of held) {
     for (const statement of asArray(policy.document?.Statement)) {
       for (const bucket of buckets) {
-        const reach = statementReach(statement, bucket.arns);
+        const reach = statementReach(statement, arnsIn(bucket, policy.stack));
         if (reach === undefined) continue;
         for (const identity of identitiesHolding(policy)) {
           const perBucket = findings.get(bucket.key) ?? new Map<Scanned, DirectFinding>();
