@@ -31,6 +31,16 @@ function setup(props: Partial<AccessPointProps> = {}, bucketProps: s3.BucketProp
 }
 
 
+/** An access point, and a role in another stack of the same app to grant. */
+function granteeInAnotherStack() {
+  const app = new App();
+  const roles = new Stack(app, 'Roles', { env: ENV });
+  const role = new iam.Role(roles, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+  const stack = new Stack(app, 'AccessPoints', { env: ENV });
+  const accessPoint = new AccessPoint(stack, 'AP', { bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'shared'), accessPointName: NAME });
+  return { app, roles, role, stack, accessPoint };
+}
+
 type GrantMethod = 'grantRead' | 'grantWrite' | 'grantReadWrite' | 'grantDelete' | 'grantList';
 
 interface GrantCase {
@@ -260,11 +270,7 @@ describe('AccessPoint', () => {
 
     test('a synthesis without validation renders what is there then: no resolution of an earlier validation is reused', () => {
       // resolved before any synthesis collected references: the grantee of the other stack is not an export yet
-      const app = new App();
-      const roles = new Stack(app, 'Roles', { env: ENV });
-      const role = new iam.Role(roles, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
-      const stack = new Stack(app, 'AccessPoints', { env: ENV });
-      const accessPoint = new AccessPoint(stack, 'AP', { bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'shared'), accessPointName: NAME });
+      const { app, role, accessPoint } = granteeInAnotherStack();
       const statement = new iam.PolicyStatement({ principals: [role], actions: ['s3:GetObject'], resources: [accessPoint.arnForObjects('r/*')] });
       accessPoint.addToResourcePolicy(statement);
       expect(accessPoint.node.validate()).toEqual([]);
@@ -288,11 +294,7 @@ describe('AccessPoint', () => {
     });
 
     test('a grantee of another stack is named through an export, in the template and in the tree', () => {
-      const app = new App();
-      const roles = new Stack(app, 'Roles', { env: ENV });
-      const role = new iam.Role(roles, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
-      const stack = new Stack(app, 'AccessPoints', { env: ENV });
-      const accessPoint = new AccessPoint(stack, 'AP', { bucket: s3.Bucket.fromBucketName(stack, 'Bucket', 'shared'), accessPointName: NAME });
+      const { app, roles, role, stack, accessPoint } = granteeInAnotherStack();
       accessPoint.addToResourcePolicy(new iam.PolicyStatement({ principals: [role], actions: ['s3:GetObject'], resources: [accessPoint.arnForObjects('r/*')] }));
       const assembly = app.synth();
       const [statement] = accessPointPolicyStatements(Template.fromStack(stack));
