@@ -119,7 +119,6 @@ export class AccessReportRecorder extends Construct {
       onSynthesize: session => writeAccessReport(this, session.outdir, { templatesWrittenSince: this.synthesisStartedAt }),
     });
   }
-
 }
 
 /** Record a grant through an access point, for the access report. */
