@@ -58,6 +58,16 @@ function synthReport(app: App): Synthesized {
   };
 }
 
+/** Run `synthesize` with `Date.now()` fixed at `now` (the report tells this synthesis's templates by their file times). */
+function withClock<T>(now: number, synthesize: () => T): T {
+  const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+  try {
+    return synthesize();
+  } finally {
+    clock.mockRestore();
+  }
+}
+
 /**
  * AWS managed policies that reach S3, as AWS publishes them
  * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonS3ReadOnlyAccess.html).
@@ -672,7 +682,8 @@ describe('access report', () => {
     new iam.Role(before, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
     buildScenario(app); // creates the recorder
     new Stack(app, 'After', { env: { account: ACCOUNT, region: REGION }, synthesizer: new Edited() });
-    const { report } = synthReport(app);
+    // A clock a minute behind, so that reading Before's template does not depend on how fast this machine synthesizes.
+    const { report } = withClock(Date.now() - 60_000, () => synthReport(app));
     // Before's template, written by this synthesis, is read; After's is written only after the report
     expect(ghosts(report)).toEqual(['Before/Ghost']);
 
@@ -681,6 +692,15 @@ describe('access report', () => {
     new iam.Role(new Stack(next, 'Before', { env: { account: ACCOUNT, region: REGION }, synthesizer: new NoTemplate() }), 'Role', { assumedBy: new iam.AccountRootPrincipal() });
     buildScenario(next);
     expect(ghosts(synthReport(next).report)).toEqual([]);
+
+    // Left by an earlier synthesis in the very millisecond this one starts (file times are finer than Date.now()).
+    const sameMillisecond = new App({ outdir });
+    new Stack(sameMillisecond, 'Before', { env: { account: ACCOUNT, region: REGION }, synthesizer: new NoTemplate() });
+    buildScenario(sameMillisecond);
+    const start = Date.now();
+    fs.utimesSync(path.join(outdir, 'Before.template.json'), new Date(start), (start + 0.5) / 1000);
+    expect(fs.statSync(path.join(outdir, 'Before.template.json')).mtimeMs).toBeGreaterThan(start);
+    expect(ghosts(withClock(start, () => synthReport(sameMillisecond)).report)).toEqual([]);
   });
 
   test('an app without SharedBucket or access points gets no report', () => {

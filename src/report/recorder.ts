@@ -102,21 +102,23 @@ export class AccessReportRecorder extends Construct {
   public readonly bucketPolicies: BucketPolicyRecord[] = [];
   public readonly guardrails: GuardrailsRecord[] = [];
 
-  /** When the synthesis under way started (set by an aspect); undefined before the first. */
-  private synthesisStartedAt?: number;
+  /** Templates written from this time on (ms) are the synthesis under way's (set by an aspect); undefined before the first. */
+  private templatesWrittenSince?: number;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
     Object.defineProperty(this, RECORDER_SYMBOL, { value: true });
     // Aspects run at the start of every synthesis: the templates written since are this synthesis's.
-    Aspects.of(this).add({ visit: node => { if (node === this) this.synthesisStartedAt = Date.now(); } });
+    // The next whole millisecond: a file of an earlier synthesis, written in the millisecond this
+    // one starts, has a file time (finer than Date.now()) at or after Date.now().
+    Aspects.of(this).add({ visit: node => { if (node === this) this.templatesWrittenSince = Date.now() + 1; } });
     // Visited once per synthesis of the root (nested stages are synthesized separately, without
     // the root's constructs), so the report is written once, at the root of the cloud assembly.
     // aws-cdk-lib synthesizes nested stages first, then the root's children in order: the stacks
     // created before this recorder have written their templates, which the report reads instead of
     // resolving their IAM resources again; the others are resolved.
     attachCustomSynthesis(this, {
-      onSynthesize: session => writeAccessReport(this, session.outdir, { templatesWrittenSince: this.synthesisStartedAt }),
+      onSynthesize: session => writeAccessReport(this, session.outdir, { templatesWrittenSince: this.templatesWrittenSince }),
     });
   }
 }
