@@ -13,14 +13,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, CfnParameter, DefaultStackSynthesizer, ISynthesisSession, NestedStack, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
+import { App, Aspects, Aws, CfnParameter, DefaultStackSynthesizer, ISynthesisSession, NestedStack, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildScenario, buildStrictScenario } from '../examples/scenario';
 import { Access, AccessPoint, AccessPointDelegation, AccessPointGuardrails, AccessReportGuard, IdentityPolicy, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
-import { AccessRequest, buildWorld, evaluate, mergeWorlds, Network, PolicyDocument, PrincipalInfo, World } from './access-model';
+import { AccessRequest, buildWorld, evaluate, exportedValues, mergeWorlds, Network, PolicyDocument, PrincipalInfo, World } from './access-model';
 import { accessPointActions } from './access-model/matrix';
 import { DATA_ACTIONS } from '../src/perms';
 import { buildAccessReport } from '../src/report/build-report';
@@ -81,9 +81,13 @@ const AWS_MANAGED: Record<string, PolicyDocument> = {
 };
 
 function worldOf(stacks: Stack[]): World {
-  const worlds = stacks.map(stack => buildWorld(Template.fromStack(stack).toJSON(), {
-    account: stack.account, region: stack.region, stackName: stack.stackName,
+  const templates = stacks.map(stack => ({
+    template: Template.fromStack(stack).toJSON(),
+    options: { account: stack.account, region: stack.region, stackName: stack.stackName },
   }));
+  // Each stack imports what the others export (cross-stack references).
+  const imports = Object.assign({}, ...templates.map(t => exportedValues(t.template, t.options)));
+  const worlds = templates.map(t => buildWorld(t.template, { ...t.options, imports }));
   const world = worlds.length === 1 ? worlds[0] : mergeWorlds(worlds[0], ...worlds.slice(1));
   const withAwsManaged = (p: PrincipalInfo): PrincipalInfo => ({
     ...p,
@@ -621,6 +625,41 @@ describe('access report', () => {
     ]);
     expect(buildAccessReport(AccessReportRecorder.tryOf(app)!, FROM_CONSTRUCTS)).toEqual(report);
   });
+
+  test('identities of another stack that name the bucket through its stack\'s exports are found, and proven', async () => {
+    for (const denyDirectAccess of [false, true]) {
+      const app = new App();
+      const data = new Stack(app, 'Data', { env: ENV });
+      // A generated name: other stacks can name this bucket only by importing its ARN or its name.
+      const shared = new SharedBucket(data, 'Shared', { denyDirectAccess });
+      const consumers = new Stack(app, 'Consumers', { env: ENV });
+      const role = (id: string) => new iam.Role(consumers, id, { assumedBy: new iam.AccountRootPrincipal() });
+      shared.bucket.grantRead(role('Loader')); // imports the bucket's ARN
+      const byName = `arn:${Aws.PARTITION}:s3:::${shared.bucket.bucketName}/drop/*`; // imports the bucket's name
+      role('ByName').addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [byName] }));
+      new s3.Bucket(consumers, 'Other').grantRead(role('Elsewhere')); // another bucket
+      const { report } = synthReport(app);
+      const status = denyDirectAccess ? 'denied' : 'allowed';
+      const direct = report.buckets[0].direct;
+      expect(direct.map(d => [d.principal.path, d.status])).toEqual([['Consumers/ByName', status], ['Consumers/Loader', status]]);
+      expect(direct[0]).toMatchObject({ actions: ['s3:PutObject'], resources: [expect.stringMatching(/^arn:aws:s3:::\$\{ImportValue:Data:ExportsOutputRefShared.*\}\/drop\/\*$/)] });
+      expect(direct[1].actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:ListBucket']));
+      expect(direct[1].resources).toEqual(expect.arrayContaining([expect.stringMatching(/^\$\{ImportValue:Data:ExportsOutputFnGetAttShared.*Arn.*\}\/\*$/)]));
+      expect(buildAccessReport(AccessReportRecorder.tryOf(app)!, FROM_CONSTRUCTS)).toEqual(report);
+      // Loader's probes (GetObject, ListBucket) and ByName's (PutObject), allowed unless denied;
+      // Elsewhere, not listed, is asked the four direct probes and denied each.
+      const tally = await proveReport(report, [data, consumers]);
+      expect(tally.disagreements).toEqual([]);
+      expect({ directRows: tally.directRows, requests: tally.requests, allowed: tally.allowed })
+        .toEqual({ directRows: 2, requests: 3 + 4, allowed: denyDirectAccess ? 0 : 3 });
+    }
+    // AccessReportGuard, which reads the constructs at validation, sees them too.
+    const app = new App();
+    const shared = new SharedBucket(new Stack(app, 'Data', { env: ENV }), 'Shared');
+    shared.bucket.grantRead(new iam.Role(new Stack(app, 'Consumers', { env: ENV }), 'Loader', { assumedBy: new iam.AccountRootPrincipal() }));
+    Aspects.of(app).add(new AccessReportGuard());
+    expect(() => app.synth()).toThrow(/AccessReportGuard: role Consumers\/Loader reaches the bucket Data\/Shared\/Bucket without an access point/);
+  }, PROOF_TIMEOUT);
 
   test('identities in a nested stack are read from its own template', () => {
     const { app, stack } = directAccessApp({}, false);

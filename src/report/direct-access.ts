@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnResource, Stack, Stage } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Stack, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { AWS_MANAGED_S3_POLICIES, awsManagedPolicyName } from './aws-managed-policies';
 import { BUCKET_LEVEL_DATA_ACTIONS, DATA_ACTION_NAMES, actionMatches, globToRegExp } from './data-actions';
@@ -38,7 +38,8 @@ export interface BucketTarget {
   readonly arns: string[];
   /**
    * The stack of the bucket's construct: an ARN that holds a reference (`${Logical.Arn}`) names the
-   * bucket only in the policies of that stack (another stack's bucket may have the same logical ID).
+   * bucket only in the policies of that stack (another stack's bucket may have the same logical ID);
+   * other stacks name it through the stack's exports (`${ImportValue:EXPORT}`).
    */
   readonly stack?: Stack;
 }
@@ -82,7 +83,8 @@ interface HeldPolicy {
 
 /** Every identity's direct reach, per bucket key. */
 export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], source: ScanSource): Map<string, DirectFinding[]> {
-  const resources = collect(root, source);
+  const templates = new Map<Stack, any>();
+  const resources = collect(root, source, templates);
   // Indexes: policies name their holders by Ref (same stack) or by name.
   const byRef = new Map<string, Scanned>();
   const byName = new Map<string, Scanned[]>();
@@ -151,8 +153,14 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], sour
     : [holder])))];
 
   const findings = new Map<string, Map<Scanned, DirectFinding>>();
-  // The ARNs that name each bucket in the templates of a stack.
-  const arnsIn = (bucket: BucketTarget, stack: Stack) => (bucket.stack === stack ? bucket.arns : bucket.arns.filter(isKnown));
+  // The ARNs that name each bucket in the templates of a stack. Another stack knows the bucket's
+  // references only through its stack's exports (looked up once, when another stack has a policy).
+  const elsewhere = new Map<BucketTarget, string[]>();
+  const arnsElsewhere = (bucket: BucketTarget) => elsewhere.get(bucket) ?? elsewhere.set(bucket, [
+    ...bucket.arns.filter(isKnown),
+    ...(bucket.stack !== undefined ? importedForms(bucket.arns, exportsOf(bucket.stack, templates)) : []),
+  ]).get(bucket)!;
+  const arnsIn = (bucket: BucketTarget, stack: Stack) => (bucket.stack === stack ? bucket.arns : arnsElsewhere(bucket));
   for (const policy of held) {
     for (const statement of asArray(policy.document?.Statement)) {
       for (const bucket of buckets) {
@@ -230,13 +238,45 @@ function matchesObjects(resource: string, bucketArn: string): boolean {
   return `${bucketArn}/`.startsWith(literal) || literal.startsWith(`${bucketArn}/`);
 }
 
-/** Every IAM resource of the app's stacks, with its properties as CloudFormation receives them. */
-function collect(root: IConstruct, source: ScanSource): Scanned[] {
+/**
+ * Every IAM resource of the app's stacks, with its properties as CloudFormation receives them.
+ * The templates read go into `templates`.
+ */
+function collect(root: IConstruct, source: ScanSource, templates: Map<Stack, any>): Scanned[] {
   const stacks = root.node.findAll().filter((c): c is Stack => Stack.isStack(c));
   return stacks.flatMap(stack => {
     const template = source.templatesWrittenSince !== undefined ? readTemplate(stack, source.templatesWrittenSince) : undefined;
+    if (template !== undefined) templates.set(stack, template);
     return template !== undefined ? fromTemplate(stack, template) : fromConstructs(stack);
   });
+}
+
+/**
+ * The stack's exports: the rendered value (e.g. `${Bucket.Arn}`) and the export's name, from its
+ * template when it was read, else from its `CfnOutput`s (aws-cdk-lib adds one per value another
+ * stack references before validation).
+ */
+function exportsOf(stack: Stack, templates: Map<Stack, any>): Array<{ value: string; name: string }> {
+  const template = templates.get(stack);
+  const outputs: Array<{ value: unknown; name: unknown }> = template !== undefined
+    ? Object.values<any>(template.Outputs ?? {}).map(o => ({ value: o?.Value, name: o?.Export?.Name }))
+    : stack.node.findAll()
+      .filter((c): c is CfnOutput => c instanceof CfnOutput && Stack.of(c) === stack)
+      .map(o => ({ value: stack.resolve(o.value), name: stack.resolve(o.exportName) }));
+  return outputs
+    .filter(o => o.name !== undefined && o.name !== null)
+    .map(o => ({ value: renderResolved(o.value), name: renderResolved(o.name) }));
+}
+
+/**
+ * The ARNs as another stack writes them: each reference of the bucket (`${Bucket}`, `${Bucket.Arn}`)
+ * replaced by the import of the export that holds it (`${ImportValue:EXPORT}`).
+ */
+function importedForms(arns: string[], exports: Array<{ value: string; name: string }>): string[] {
+  const references = exports.filter(e => /^\$\{[^${}]+\}$/.test(e.value));
+  return arns.flatMap(arn => references
+    .filter(e => arn.includes(e.value))
+    .map(e => arn.split(e.value).join(`\${ImportValue:${e.name}}`)));
 }
 
 /** The stack's template as synthesized into its assembly, if it was written there since `since`. */

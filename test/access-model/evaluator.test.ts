@@ -6,6 +6,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
   AccessRequest,
   buildWorld,
+  exportedValues,
   endpointPolicyFor,
   evaluate,
   evaluateCopy,
@@ -283,6 +284,16 @@ describe('world: template -> world', () => {
     expect(() => buildWorld(t)).toThrow(/Fn::ImportValue.*SomeExport.*Resources\.SharedBucketPolicy5E6F\.Properties\.PolicyDocument\.Statement\[0\]\.Resource/);
     const t2 = sharedTemplate({ bucketPolicyStatements: [{ ...delegateToAccessPoints(), Resource: { 'Fn::GetAtt': ['SharedBucket1A2B3C4D', 'WebsiteURL'] } }] });
     expect(() => buildWorld(t2)).toThrow(/Fn::GetAtt.*SharedBucket1A2B3C4D.*WebsiteURL/);
+  });
+
+  test('resolves Fn::ImportValue from the exports of another template, as that template resolves them', () => {
+    const producer = { Resources: { Data: { Type: 'AWS::S3::Bucket' } }, Outputs: { DataArn: { Value: { 'Fn::GetAtt': ['Data', 'Arn'] }, Export: { Name: 'Producer:DataArn' } } } };
+    const imports = exportedValues(producer, { stackName: 'Producer' });
+    expect(imports).toEqual({ 'Producer:DataArn': buildWorld(producer, { stackName: 'Producer' }).buckets.values().next().value!.arn });
+    const t = sharedTemplate({ bucketPolicyStatements: [{ ...delegateToAccessPoints(), Resource: { 'Fn::ImportValue': 'Producer:DataArn' } }] });
+    const policy = [...buildWorld(t, { imports }).buckets.values()][0].policy!;
+    expect(policy.Statement[0].Resource).toEqual(imports['Producer:DataArn']);
+    expect(() => buildWorld(t, { imports: { 'Other:Export': 'x' } })).toThrow(/Fn::ImportValue.*Producer:DataArn.*no stack given in imports exports Producer:DataArn/);
   });
 
   test('refuses NotPrincipal (iam-simulate does not model its role-session rule)', () => {

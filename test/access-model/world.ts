@@ -166,6 +166,11 @@ export interface WorldOptions {
   readonly externalPrincipals?: readonly ExternalPrincipal[];
   readonly externalEndpoints?: readonly ExternalEndpoint[];
   readonly externalAccessPoints?: readonly ExternalAccessPoint[];
+  /**
+   * What `Fn::ImportValue` gives, by export name: the exports of the other stacks of the app (see
+   * `exportedValues`). Default none: an import then fails the build, naming it.
+   */
+  readonly imports?: Readonly<Record<string, string>>;
 }
 
 /** The shape of `Template.fromStack(stack).toJSON()`. */
@@ -224,6 +229,31 @@ export function buildWorld(template: TemplateJson, options: WorldOptions = {}): 
 }
 
 /**
+ * The values a template exports (its `Outputs` with an `Export`), by export name, resolved as the
+ * stack's own world resolves them: pass them as `imports` to the worlds of the stacks that import them.
+ */
+export function exportedValues(template: TemplateJson, options: WorldOptions = {}): Record<string, string> {
+  const r = resolverOf(template, options);
+  const out: Record<string, string> = {};
+  for (const [id, output] of Object.entries<any>(template.Outputs ?? {})) {
+    if (output?.Export === undefined) continue;
+    out[r.resolveString(output.Export.Name, `Outputs.${id}.Export.Name`)] = r.resolveString(output.Value, `Outputs.${id}.Value`);
+  }
+  return out;
+}
+
+function resolverOf(template: TemplateJson, options: WorldOptions): Resolver {
+  return new Resolver(
+    template,
+    options.account ?? DEFAULT_ACCOUNT,
+    options.region ?? DEFAULT_REGION,
+    options.partition ?? DEFAULT_PARTITION,
+    options.stackName ?? 'TestStack',
+    options.imports ?? {},
+  );
+}
+
+/**
  * One world from several, e.g. stacks of different accounts (a bucket in one, a cross-account access
  * point in another). Each world keeps the account it was built for: buckets, access points and
  * principals carry their own account. The worlds must share Region and partition, and must not
@@ -267,6 +297,7 @@ class Resolver {
     readonly region: string,
     readonly partition: string,
     private readonly stackName: string,
+    private readonly imports: Readonly<Record<string, string>>,
   ) {
     this.resources = template.Resources ?? {};
   }
@@ -491,6 +522,11 @@ class Resolver {
           return v;
         });
       }
+      case 'Fn::ImportValue': {
+        const name = this.resolveString(arg, where);
+        if (!(name in this.imports)) throw new Error(`access model: cannot resolve ${show()} at ${where}: no stack given in imports exports ${name}`);
+        return this.imports[name];
+      }
       case 'Fn::FindInMap': {
         const [m, k1, k2] = arg.map((a: any) => this.resolveString(a, where));
         const v = this.template.Mappings?.[m]?.[k1]?.[k2];
@@ -516,13 +552,7 @@ class WorldBuilder {
   private readonly unmodelled = new Set<string>();
 
   constructor(template: TemplateJson, private readonly options: WorldOptions) {
-    this.r = new Resolver(
-      template,
-      options.account ?? DEFAULT_ACCOUNT,
-      options.region ?? DEFAULT_REGION,
-      options.partition ?? DEFAULT_PARTITION,
-      options.stackName ?? 'TestStack',
-    );
+    this.r = resolverOf(template, options);
     this.resources = template.Resources ?? {};
   }
 
