@@ -20,7 +20,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildScenario, buildStrictScenario } from '../examples/scenario';
 import { Access, AccessPoint, AccessPointDelegation, AccessPointGuardrails, AccessReportGuard, IdentityPolicy, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
-import { AccessRequest, buildWorld, evaluate, exportedValues, mergeWorlds, Network, PolicyDocument, PrincipalInfo, World } from './access-model';
+import { AccessRequest, buildWorld, evaluate, exportedValues, mergeWorlds, Network, passedParameters, PolicyDocument, PrincipalInfo, World, WorldOptions } from './access-model';
 import { accessPointActions } from './access-model/matrix';
 import { DATA_ACTIONS } from '../src/perms';
 import { buildAccessReport } from '../src/report/build-report';
@@ -81,13 +81,24 @@ const AWS_MANAGED: Record<string, PolicyDocument> = {
 };
 
 function worldOf(stacks: Stack[]): World {
-  const templates = stacks.map(stack => ({
+  const templates = new Map(stacks.map(stack => [stack, {
     template: Template.fromStack(stack).toJSON(),
-    options: { account: stack.account, region: stack.region, stackName: stack.stackName },
-  }));
-  // Each stack imports what the others export (cross-stack references).
-  const imports = Object.assign({}, ...templates.map(t => exportedValues(t.template, t.options)));
-  const worlds = templates.map(t => buildWorld(t.template, { ...t.options, imports }));
+    options: { account: stack.account, region: stack.region, stackName: stack.stackName } as WorldOptions,
+  }]));
+  // Each stack imports what the others export (cross-stack references)...
+  const imports = Object.assign({}, ...[...templates.values()].map(t => exportedValues(t.template, t.options)));
+  // ...and a nested stack gets the parameters its parent passes it.
+  const parametersOf = (stack: Stack): Record<string, string> | undefined => {
+    const parent = NestedStack.isNestedStack(stack) ? stack.nestedStackParent : undefined;
+    const given = parent !== undefined ? templates.get(parent) : undefined;
+    if (given === undefined) return undefined;
+    const resourceId = parent!.resolve(stack.nestedStackResource!.logicalId);
+    return passedParameters(given.template, resourceId, { ...given.options, imports, parameters: parametersOf(parent!) });
+  };
+  const worlds = stacks.map(stack => {
+    const { template, options } = templates.get(stack)!;
+    return buildWorld(template, { ...options, imports, parameters: parametersOf(stack) });
+  });
   const world = worlds.length === 1 ? worlds[0] : mergeWorlds(worlds[0], ...worlds.slice(1));
   const withAwsManaged = (p: PrincipalInfo): PrincipalInfo => ({
     ...p,
@@ -626,7 +637,7 @@ describe('access report', () => {
     expect(buildAccessReport(AccessReportRecorder.tryOf(app)!, FROM_CONSTRUCTS)).toEqual(report);
   });
 
-  test('identities of another stack that name the bucket through its stack\'s exports are found, and proven', async () => {
+  test('identities of other stacks that name the bucket by reference (its stack\'s exports, a nested stack\'s parameters) are found, and proven', async () => {
     for (const denyDirectAccess of [false, true]) {
       const app = new App();
       const data = new Stack(app, 'Data', { env: ENV });
@@ -638,20 +649,30 @@ describe('access report', () => {
       const byName = `arn:${Aws.PARTITION}:s3:::${shared.bucket.bucketName}/drop/*`; // imports the bucket's name
       role('ByName').addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [byName] }));
       new s3.Bucket(consumers, 'Other').grantRead(role('Elsewhere')); // another bucket
+      // A nested stack of the bucket's stack, and one nested in it, get the bucket's ARN as parameters.
+      const nested = new NestedStack(data, 'Nested');
+      shared.bucket.grantRead(new iam.Role(nested, 'NestedLoader', { assumedBy: new iam.AccountRootPrincipal() }));
+      const deeper = new NestedStack(nested, 'Deeper');
+      shared.bucket.grantWrite(new iam.Role(deeper, 'DeeperWriter', { assumedBy: new iam.AccountRootPrincipal() }));
       const { report } = synthReport(app);
       const status = denyDirectAccess ? 'denied' : 'allowed';
       const direct = report.buckets[0].direct;
-      expect(direct.map(d => [d.principal.path, d.status])).toEqual([['Consumers/ByName', status], ['Consumers/Loader', status]]);
+      expect(direct.map(d => [d.principal.path, d.status])).toEqual([
+        ['Consumers/ByName', status], ['Consumers/Loader', status], ['Data/Nested/Deeper/DeeperWriter', status], ['Data/Nested/NestedLoader', status],
+      ]);
       expect(direct[0]).toMatchObject({ actions: ['s3:PutObject'], resources: [expect.stringMatching(/^arn:aws:s3:::\$\{ImportValue:Data:ExportsOutputRefShared.*\}\/drop\/\*$/)] });
       expect(direct[1].actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:ListBucket']));
       expect(direct[1].resources).toEqual(expect.arrayContaining([expect.stringMatching(/^\$\{ImportValue:Data:ExportsOutputFnGetAttShared.*Arn.*\}\/\*$/)]));
       expect(buildAccessReport(AccessReportRecorder.tryOf(app)!, FROM_CONSTRUCTS)).toEqual(report);
-      // Loader's probes (GetObject, ListBucket) and ByName's (PutObject), allowed unless denied;
-      // Elsewhere, not listed, is asked the four direct probes and denied each.
-      const tally = await proveReport(report, [data, consumers]);
+      expect(direct[2].actions).toEqual(expect.arrayContaining(['s3:PutObject', 's3:DeleteObject']));
+      expect(direct[3].resources).toEqual(expect.arrayContaining([expect.stringMatching(/^\$\{referencetoData.*Arn\}\/\*$/)]));
+      // The probes of the listed: Loader and NestedLoader GetObject and ListBucket, ByName PutObject,
+      // DeeperWriter PutObject and DeleteObject, allowed unless denied; Elsewhere, not listed, is
+      // asked the four direct probes and denied each.
+      const tally = await proveReport(report, [data, nested, deeper, consumers]);
       expect(tally.disagreements).toEqual([]);
       expect({ directRows: tally.directRows, requests: tally.requests, allowed: tally.allowed })
-        .toEqual({ directRows: 2, requests: 3 + 4, allowed: denyDirectAccess ? 0 : 3 });
+        .toEqual({ directRows: 4, requests: 7 + 4, allowed: denyDirectAccess ? 0 : 7 });
     }
     // AccessReportGuard, which reads the constructs at validation, sees them too.
     const app = new App();

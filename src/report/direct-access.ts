@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnOutput, CfnResource, Stack, Stage } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, CfnStack, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { AWS_MANAGED_S3_POLICIES, awsManagedPolicyName } from './aws-managed-policies';
 import { BUCKET_LEVEL_DATA_ACTIONS, DATA_ACTION_NAMES, actionMatches, globToRegExp } from './data-actions';
@@ -39,7 +39,8 @@ export interface BucketTarget {
   /**
    * The stack of the bucket's construct: an ARN that holds a reference (`${Logical.Arn}`) names the
    * bucket only in the policies of that stack (another stack's bucket may have the same logical ID);
-   * other stacks name it through the stack's exports (`${ImportValue:EXPORT}`).
+   * other stacks name it through the stack's exports (`${ImportValue:EXPORT}`), nested stacks
+   * through the parameters their parents pass them.
    */
   readonly stack?: Stack;
 }
@@ -153,14 +154,13 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], sour
     : [holder])))];
 
   const findings = new Map<string, Map<Scanned, DirectFinding>>();
-  // The ARNs that name each bucket in the templates of a stack. Another stack knows the bucket's
-  // references only through its stack's exports (looked up once, when another stack has a policy).
-  const elsewhere = new Map<BucketTarget, string[]>();
-  const arnsElsewhere = (bucket: BucketTarget) => elsewhere.get(bucket) ?? elsewhere.set(bucket, [
-    ...bucket.arns.filter(isKnown),
-    ...(bucket.stack !== undefined ? importedForms(bucket.arns, exportsOf(bucket.stack, templates)) : []),
-  ]).get(bucket)!;
-  const arnsIn = (bucket: BucketTarget, stack: Stack) => (bucket.stack === stack ? bucket.arns : arnsElsewhere(bucket));
+  // The ARNs that name each bucket in the templates of a stack, worked out once per stack.
+  const forms = new Map<BucketTarget, Map<Stack, string[]>>();
+  const arnsIn: ArnsIn = (bucket, stack) => {
+    if (bucket.stack === stack) return bucket.arns;
+    const perStack = forms.get(bucket) ?? forms.set(bucket, new Map()).get(bucket)!;
+    return perStack.get(stack) ?? perStack.set(stack, arnsElsewhere(bucket, stack, arnsIn, templates)).get(stack)!;
+  };
   for (const policy of held) {
     for (const statement of asArray(policy.document?.Statement)) {
       for (const bucket of buckets) {
@@ -252,6 +252,56 @@ function collect(root: IConstruct, source: ScanSource, templates: Map<Stack, any
 }
 
 /**
+ * The ARNs that name the bucket in a stack other than its own: its ARNs known at synth; its
+ * references (`${Bucket}`, `${Bucket.Arn}`) as imports of the bucket stack's exports; and, in a
+ * nested stack, the parameters its parent passes it for what names the bucket in the parent.
+ */
+function arnsElsewhere(bucket: BucketTarget, stack: Stack, arnsIn: ArnsIn, templates: Map<Stack, any>): string[] {
+  const parent = NestedStack.isNestedStack(stack) ? stack.nestedStackParent : undefined;
+  const inParent = parent !== undefined ? arnsIn(bucket, parent).filter(arn => !isKnown(arn)) : [];
+  return [...new Set([
+    ...bucket.arns.filter(isKnown),
+    ...(bucket.stack !== undefined ? substituted(bucket.arns, importsOf(bucket.stack, templates)) : []),
+    ...(inParent.length > 0 ? substituted(inParent, parametersOf(stack as NestedStack, templates)) : []),
+  ])];
+}
+
+/** The ARNs that name a bucket in the templates of a stack. */
+type ArnsIn = (bucket: BucketTarget, stack: Stack) => string[];
+
+/** A value of another stack (`value`, rendered there) and how this stack names it (`as`). */
+interface Passed {
+  readonly value: string;
+  readonly as: string;
+}
+
+/**
+ * The ARNs with each reference they hold (`${Bucket}`, `${Bucket.Arn}`) written as this stack
+ * receives it.
+ */
+function substituted(arns: string[], passed: Passed[]): string[] {
+  const references = passed.filter(p => /^\$\{[^${}]+\}$/.test(p.value));
+  return arns.flatMap(arn => references.filter(p => arn.includes(p.value)).map(p => arn.split(p.value).join(p.as)));
+}
+
+/** What other stacks import from the stack: `${ImportValue:EXPORT}` for each of its exports. */
+function importsOf(stack: Stack, templates: Map<Stack, any>): Passed[] {
+  return exportsOf(stack, templates).map(e => ({ value: e.value, as: `\${ImportValue:${e.name}}` }));
+}
+
+/** What a nested stack's parent passes it: `${PARAMETER}` for each parameter of its stack resource. */
+function parametersOf(nested: NestedStack, templates: Map<Stack, any>): Passed[] {
+  const parent = nested.nestedStackParent!;
+  const resource = nested.nestedStackResource as CfnStack | undefined;
+  if (resource === undefined) return [];
+  const template = templates.get(parent);
+  const parameters = template !== undefined
+    ? template.Resources?.[parent.resolve(resource.logicalId)]?.Properties?.Parameters
+    : parent.resolve(resource.parameters);
+  return Object.entries<unknown>(parameters ?? {}).map(([name, value]) => ({ value: renderResolved(value), as: `\${${name}}` }));
+}
+
+/**
  * The stack's exports: the rendered value (e.g. `${Bucket.Arn}`) and the export's name, from its
  * template when it was read, else from its `CfnOutput`s (aws-cdk-lib adds one per value another
  * stack references before validation).
@@ -266,17 +316,6 @@ function exportsOf(stack: Stack, templates: Map<Stack, any>): Array<{ value: str
   return outputs
     .filter(o => o.name !== undefined && o.name !== null)
     .map(o => ({ value: renderResolved(o.value), name: renderResolved(o.name) }));
-}
-
-/**
- * The ARNs as another stack writes them: each reference of the bucket (`${Bucket}`, `${Bucket.Arn}`)
- * replaced by the import of the export that holds it (`${ImportValue:EXPORT}`).
- */
-function importedForms(arns: string[], exports: Array<{ value: string; name: string }>): string[] {
-  const references = exports.filter(e => /^\$\{[^${}]+\}$/.test(e.value));
-  return arns.flatMap(arn => references
-    .filter(e => arn.includes(e.value))
-    .map(e => arn.split(e.value).join(`\${ImportValue:${e.name}}`)));
 }
 
 /** The stack's template as synthesized into its assembly, if it was written there since `since`. */

@@ -7,6 +7,7 @@ import {
   AccessRequest,
   buildWorld,
   exportedValues,
+  passedParameters,
   endpointPolicyFor,
   evaluate,
   evaluateCopy,
@@ -294,6 +295,21 @@ describe('world: template -> world', () => {
     const policy = [...buildWorld(t, { imports }).buckets.values()][0].policy!;
     expect(policy.Statement[0].Resource).toEqual(imports['Producer:DataArn']);
     expect(() => buildWorld(t, { imports: { 'Other:Export': 'x' } })).toThrow(/Fn::ImportValue.*Producer:DataArn.*no stack given in imports exports Producer:DataArn/);
+  });
+
+  test('gives a nested stack the parameters its parent passes it, resolved in the parent', () => {
+    const parent = {
+      Resources: {
+        Data: { Type: 'AWS::S3::Bucket' },
+        Child: { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: 'x', Parameters: { DataArn: { 'Fn::GetAtt': ['Data', 'Arn'] } } } },
+      },
+    };
+    const parameters = passedParameters(parent, 'Child', { stackName: 'Parent' });
+    expect(parameters).toEqual({ DataArn: buildWorld(parent, { stackName: 'Parent' }).buckets.values().next().value!.arn });
+    const t = sharedTemplate({ bucketPolicyStatements: [{ ...delegateToAccessPoints(), Resource: { Ref: 'DataArn' } }] });
+    const withParameter = { ...t, Parameters: { DataArn: { Type: 'String' } } };
+    expect([...buildWorld(withParameter, { parameters }).buckets.values()][0].policy!.Statement[0].Resource).toEqual(parameters.DataArn);
+    expect(() => buildWorld(withParameter)).toThrow(/parameter DataArn, which has no Default/);
   });
 
   test('refuses NotPrincipal (iam-simulate does not model its role-session rule)', () => {

@@ -171,6 +171,11 @@ export interface WorldOptions {
    * `exportedValues`). Default none: an import then fails the build, naming it.
    */
   readonly imports?: Readonly<Record<string, string>>;
+  /**
+   * Values of the template's parameters, by name, e.g. what the parent of a nested stack passes it
+   * (see `passedParameters`). Default: each parameter's `Default`.
+   */
+  readonly parameters?: Readonly<Record<string, string>>;
 }
 
 /** The shape of `Template.fromStack(stack).toJSON()`. */
@@ -242,6 +247,18 @@ export function exportedValues(template: TemplateJson, options: WorldOptions = {
   return out;
 }
 
+/**
+ * The parameters a parent template passes to a nested stack (the `Parameters` of its
+ * `AWS::CloudFormation::Stack` resource), resolved as the parent's own world resolves them: pass
+ * them as `parameters` to the nested stack's world.
+ */
+export function passedParameters(parentTemplate: TemplateJson, nestedStackLogicalId: string, options: WorldOptions = {}): Record<string, string> {
+  const r = resolverOf(parentTemplate, options);
+  const at = `Resources.${nestedStackLogicalId}.Properties.Parameters`;
+  const parameters = r.resource(nestedStackLogicalId, at).Properties?.Parameters ?? {};
+  return Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, r.resolveString(value, `${at}.${name}`)]));
+}
+
 function resolverOf(template: TemplateJson, options: WorldOptions): Resolver {
   return new Resolver(
     template,
@@ -250,6 +267,7 @@ function resolverOf(template: TemplateJson, options: WorldOptions): Resolver {
     options.partition ?? DEFAULT_PARTITION,
     options.stackName ?? 'TestStack',
     options.imports ?? {},
+    options.parameters ?? {},
   );
 }
 
@@ -298,6 +316,7 @@ class Resolver {
     readonly partition: string,
     private readonly stackName: string,
     private readonly imports: Readonly<Record<string, string>>,
+    private readonly parameters: Readonly<Record<string, string>>,
   ) {
     this.resources = template.Resources ?? {};
   }
@@ -366,6 +385,7 @@ class Resolver {
       default:
     }
     const param = this.template.Parameters?.[name];
+    if (param && name in this.parameters) return this.parameters[name];
     if (param) {
       if (param.Default === undefined) throw new Error(`access model: ${where} refers to parameter ${name}, which has no Default`);
       return param.Default;
