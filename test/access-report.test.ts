@@ -20,7 +20,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildScenario, buildStrictScenario } from '../examples/scenario';
 import { Access, AccessPoint, AccessPointDelegation, AccessPointGuardrails, AccessReportGuard, IdentityPolicy, SharedBucket, SharedBucketProps, UserAccessPoint } from '../src';
-import { AccessRequest, buildWorld, evaluate, exportedValues, mergeWorlds, Network, passedParameters, PolicyDocument, PrincipalInfo, World, WorldOptions } from './access-model';
+import {
+  AccessRequest, buildWorld, evaluate, exportedValues, mergeWorlds, Network, outputValues, passedParameters,
+  PolicyDocument, PrincipalInfo, World, WorldOptions,
+} from './access-model';
 import { accessPointActions } from './access-model/matrix';
 import { DATA_ACTIONS } from '../src/perms';
 import { buildAccessReport } from '../src/report/build-report';
@@ -81,24 +84,41 @@ const AWS_MANAGED: Record<string, PolicyDocument> = {
 };
 
 function worldOf(stacks: Stack[]): World {
-  const templates = new Map(stacks.map(stack => [stack, {
-    template: Template.fromStack(stack).toJSON(),
-    options: { account: stack.account, region: stack.region, stackName: stack.stackName } as WorldOptions,
-  }]));
-  // Each stack imports what the others export (cross-stack references)...
-  const imports = Object.assign({}, ...[...templates.values()].map(t => exportedValues(t.template, t.options)));
-  // ...and a nested stack gets the parameters its parent passes it.
-  const parametersOf = (stack: Stack): Record<string, string> | undefined => {
-    const parent = NestedStack.isNestedStack(stack) ? stack.nestedStackParent : undefined;
-    const given = parent !== undefined ? templates.get(parent) : undefined;
-    if (given === undefined) return undefined;
-    const resourceId = parent!.resolve(stack.nestedStackResource!.logicalId);
-    return passedParameters(given.template, resourceId, { ...given.options, imports, parameters: parametersOf(parent!) });
-  };
-  const worlds = stacks.map(stack => {
-    const { template, options } = templates.get(stack)!;
-    return buildWorld(template, { ...options, imports, parameters: parametersOf(stack) });
+  const templates = new Map(stacks.map(stack => [stack, Template.fromStack(stack).toJSON()]));
+  // What crosses stacks: exports (within an account and Region), and the parameters and outputs of
+  // nested stacks. Each value is resolved by the world of the stack it comes from, which may need
+  // another value first: repeat until all are known (building the worlds below fails on any left).
+  const environmentOf = (stack: Stack) => `${stack.account}/${stack.region}`;
+  const imports = new Map<string, Record<string, string>>();
+  const parameters = new Map<Stack, Record<string, string>>();
+  const nestedStackOutputs = new Map<Stack, Record<string, Record<string, string>>>();
+  const optionsOf = (stack: Stack): WorldOptions => ({
+    account: stack.account,
+    region: stack.region,
+    stackName: stack.stackName,
+    imports: imports.get(environmentOf(stack)),
+    parameters: parameters.get(stack),
+    nestedStackOutputs: nestedStackOutputs.get(stack),
   });
+  const attempt = (resolve: () => void) => {
+    try {
+      resolve();
+    } catch {
+      // not yet resolvable: a later round has more values
+    }
+  };
+  for (let round = 0; round <= stacks.length; round++) {
+    for (const stack of stacks) {
+      const template = templates.get(stack)!;
+      attempt(() => imports.set(environmentOf(stack), { ...imports.get(environmentOf(stack)), ...exportedValues(template, optionsOf(stack)) }));
+      const parent = NestedStack.isNestedStack(stack) ? stack.nestedStackParent : undefined;
+      if (parent === undefined || !templates.has(parent)) continue;
+      const resourceId = parent.resolve(stack.nestedStackResource!.logicalId);
+      attempt(() => parameters.set(stack, passedParameters(templates.get(parent)!, resourceId, optionsOf(parent))));
+      attempt(() => nestedStackOutputs.set(parent, { ...nestedStackOutputs.get(parent), [resourceId]: outputValues(template, optionsOf(stack)) }));
+    }
+  }
+  const worlds = stacks.map(stack => buildWorld(templates.get(stack)!, optionsOf(stack)));
   const world = worlds.length === 1 ? worlds[0] : mergeWorlds(worlds[0], ...worlds.slice(1));
   const withAwsManaged = (p: PrincipalInfo): PrincipalInfo => ({
     ...p,
@@ -680,6 +700,49 @@ describe('access report', () => {
     shared.bucket.grantRead(new iam.Role(new Stack(app, 'Consumers', { env: ENV }), 'Loader', { assumedBy: new iam.AccountRootPrincipal() }));
     Aspects.of(app).add(new AccessReportGuard());
     expect(() => app.synth()).toThrow(/AccessReportGuard: role Consumers\/Loader reaches the bucket Data\/Shared\/Bucket without an access point/);
+  }, PROOF_TIMEOUT);
+
+  test('a bucket in a nested stack is found in the policies of its parent and of other stacks, and proven', async () => {
+    const app = new App();
+    const data = new Stack(app, 'Data', { env: ENV });
+    const nested = new NestedStack(data, 'Storage');
+    const shared = new SharedBucket(nested, 'Shared');
+    const parentRole = new iam.Role(data, 'ParentReader', { assumedBy: new iam.AccountRootPrincipal() });
+    shared.bucket.grantRead(parentRole); // the nested stack's output
+    const consumers = new Stack(app, 'Consumers', { env: ENV });
+    shared.bucket.grantPut(new iam.Role(consumers, 'Uploader', { assumedBy: new iam.AccountRootPrincipal() })); // the parent's export of that output
+    new s3.Bucket(nested, 'Other').grantRead(new iam.Role(consumers, 'OtherReader', { assumedBy: new iam.AccountRootPrincipal() })); // another bucket
+    const { report } = synthReport(app);
+    expect(report.buckets[0].direct.map(d => [d.principal.path, d.status])).toEqual([['Consumers/Uploader', 'allowed'], ['Data/ParentReader', 'allowed']]);
+    expect(report.buckets[0].direct[1].resources).toEqual(expect.arrayContaining([expect.stringMatching(/^\$\{StorageNestedStack.*\.Outputs\..*Arn\}\/\*$/)]));
+    expect(buildAccessReport(AccessReportRecorder.tryOf(app)!, FROM_CONSTRUCTS)).toEqual(report);
+    // Uploader: PutObject; ParentReader: GetObject and ListBucket; OtherReader, not listed: the four direct probes, denied
+    await expectProven(report, [data, nested, consumers], { grantRows: 0, directRows: 2, requests: 3 + 4 });
+  }, PROOF_TIMEOUT);
+
+  test('stacks of the same names in two Regions: each bucket lists only the identities of its own Region', async () => {
+    const app = new App();
+    const regions = ['us-east-1', 'eu-west-1'].map(region => {
+      const env = { account: ACCOUNT, region };
+      // The same stack names, so the same export names, in each Region.
+      const data = new Stack(app, `Data-${region}`, { env, stackName: 'Data' });
+      const shared = new SharedBucket(data, 'Shared', { bucketName: `data-${region}` });
+      const consumers = new Stack(app, `Consumers-${region}`, { env, stackName: 'Consumers' });
+      shared.bucket.grantRead(new iam.Role(consumers, 'Loader', { assumedBy: new iam.AccountRootPrincipal() }));
+      new iam.Role(consumers, 'Bystander', { assumedBy: new iam.AccountRootPrincipal() });
+      return { region, stacks: [data, consumers] };
+    });
+    const { report } = synthReport(app);
+    expect(report.buckets.map(b => [b.bucket, b.direct.map(d => d.principal.path)])).toEqual([
+      ['data-eu-west-1', ['Consumers-eu-west-1/Loader']],
+      ['data-us-east-1', ['Consumers-us-east-1/Loader']],
+    ]);
+    expect(buildAccessReport(AccessReportRecorder.tryOf(app)!, FROM_CONSTRUCTS)).toEqual(report);
+    for (const { region, stacks } of regions) {
+      const ofRegion = { ...report, buckets: report.buckets.filter(b => b.bucket === `data-${region}`) };
+      // Loader's GetObject and ListBucket; Bystander, not listed: the four direct probes, denied
+      await expectProven(ofRegion, stacks, { grantRows: 0, directRows: 1, requests: 2 + 4 });
+    }
   }, PROOF_TIMEOUT);
 
   test('identities in a nested stack are read from its own template', () => {

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnOutput, CfnResource, CfnStack, NestedStack, Stack, Stage } from 'aws-cdk-lib';
+import { CfnResource, Stack, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { AWS_MANAGED_S3_POLICIES, awsManagedPolicyName } from './aws-managed-policies';
 import { BUCKET_LEVEL_DATA_ACTIONS, DATA_ACTION_NAMES, actionMatches, globToRegExp } from './data-actions';
+import { referenceForms } from './reference-forms';
 import { isKnown, renderResolved } from './render-value';
 
 /**
@@ -39,8 +40,8 @@ export interface BucketTarget {
   /**
    * The stack of the bucket's construct: an ARN that holds a reference (`${Logical.Arn}`) names the
    * bucket only in the policies of that stack (another stack's bucket may have the same logical ID);
-   * other stacks name it through the stack's exports (`${ImportValue:EXPORT}`), nested stacks
-   * through the parameters their parents pass them.
+   * other stacks name it by the forms `referenceForms` gives (imports, nested stack parameters and
+   * outputs).
    */
   readonly stack?: Stack;
 }
@@ -84,8 +85,9 @@ interface HeldPolicy {
 
 /** Every identity's direct reach, per bucket key. */
 export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], source: ScanSource): Map<string, DirectFinding[]> {
+  const stacks = root.node.findAll().filter((c): c is Stack => Stack.isStack(c));
   const templates = new Map<Stack, any>();
-  const resources = collect(root, source, templates);
+  const resources = collect(stacks, source, templates);
   // Indexes: policies name their holders by Ref (same stack) or by name.
   const byRef = new Map<string, Scanned>();
   const byName = new Map<string, Scanned[]>();
@@ -154,12 +156,18 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], sour
     : [holder])))];
 
   const findings = new Map<string, Map<Scanned, DirectFinding>>();
-  // The ARNs that name each bucket in the templates of a stack, worked out once per stack.
-  const forms = new Map<BucketTarget, Map<Stack, string[]>>();
-  const arnsIn: ArnsIn = (bucket, stack) => {
+  // The ARNs that name each bucket in the templates of a stack: other stacks name it by its known
+  // ARNs, and by the forms its references take there (worked out when some other stack has a policy).
+  const elsewhere = new Map<BucketTarget, Map<Stack, string[]>>();
+  const arnsIn = (bucket: BucketTarget, stack: Stack): string[] => {
     if (bucket.stack === stack) return bucket.arns;
-    const perStack = forms.get(bucket) ?? forms.set(bucket, new Map()).get(bucket)!;
-    return perStack.get(stack) ?? perStack.set(stack, arnsElsewhere(bucket, stack, arnsIn, templates)).get(stack)!;
+    let perStack = elsewhere.get(bucket);
+    if (perStack === undefined) {
+      const forms = bucket.stack !== undefined ? referenceForms(bucket.stack, bucket.arns, stacks, templates) : new Map<Stack, Set<string>>();
+      perStack = new Map(stacks.map(s => [s, [...bucket.arns.filter(isKnown), ...forms.get(s) ?? []]]));
+      elsewhere.set(bucket, perStack);
+    }
+    return perStack.get(stack) ?? bucket.arns.filter(isKnown);
   };
   for (const policy of held) {
     for (const statement of asArray(policy.document?.Statement)) {
@@ -242,80 +250,12 @@ function matchesObjects(resource: string, bucketArn: string): boolean {
  * Every IAM resource of the app's stacks, with its properties as CloudFormation receives them.
  * The templates read go into `templates`.
  */
-function collect(root: IConstruct, source: ScanSource, templates: Map<Stack, any>): Scanned[] {
-  const stacks = root.node.findAll().filter((c): c is Stack => Stack.isStack(c));
+function collect(stacks: Stack[], source: ScanSource, templates: Map<Stack, any>): Scanned[] {
   return stacks.flatMap(stack => {
     const template = source.templatesWrittenSince !== undefined ? readTemplate(stack, source.templatesWrittenSince) : undefined;
     if (template !== undefined) templates.set(stack, template);
     return template !== undefined ? fromTemplate(stack, template) : fromConstructs(stack);
   });
-}
-
-/**
- * The ARNs that name the bucket in a stack other than its own: its ARNs known at synth; its
- * references (`${Bucket}`, `${Bucket.Arn}`) as imports of the bucket stack's exports; and, in a
- * nested stack, the parameters its parent passes it for what names the bucket in the parent.
- */
-function arnsElsewhere(bucket: BucketTarget, stack: Stack, arnsIn: ArnsIn, templates: Map<Stack, any>): string[] {
-  const parent = NestedStack.isNestedStack(stack) ? stack.nestedStackParent : undefined;
-  const inParent = parent !== undefined ? arnsIn(bucket, parent).filter(arn => !isKnown(arn)) : [];
-  return [...new Set([
-    ...bucket.arns.filter(isKnown),
-    ...(bucket.stack !== undefined ? substituted(bucket.arns, importsOf(bucket.stack, templates)) : []),
-    ...(inParent.length > 0 ? substituted(inParent, parametersOf(stack as NestedStack, templates)) : []),
-  ])];
-}
-
-/** The ARNs that name a bucket in the templates of a stack. */
-type ArnsIn = (bucket: BucketTarget, stack: Stack) => string[];
-
-/** A value of another stack (`value`, rendered there) and how this stack names it (`as`). */
-interface Passed {
-  readonly value: string;
-  readonly as: string;
-}
-
-/**
- * The ARNs with each reference they hold (`${Bucket}`, `${Bucket.Arn}`) written as this stack
- * receives it.
- */
-function substituted(arns: string[], passed: Passed[]): string[] {
-  const references = passed.filter(p => /^\$\{[^${}]+\}$/.test(p.value));
-  return arns.flatMap(arn => references.filter(p => arn.includes(p.value)).map(p => arn.split(p.value).join(p.as)));
-}
-
-/** What other stacks import from the stack: `${ImportValue:EXPORT}` for each of its exports. */
-function importsOf(stack: Stack, templates: Map<Stack, any>): Passed[] {
-  return exportsOf(stack, templates).map(e => ({ value: e.value, as: `\${ImportValue:${e.name}}` }));
-}
-
-/** What a nested stack's parent passes it: `${PARAMETER}` for each parameter of its stack resource. */
-function parametersOf(nested: NestedStack, templates: Map<Stack, any>): Passed[] {
-  const parent = nested.nestedStackParent!;
-  const resource = nested.nestedStackResource as CfnStack | undefined;
-  if (resource === undefined) return [];
-  const template = templates.get(parent);
-  const parameters = template !== undefined
-    ? template.Resources?.[parent.resolve(resource.logicalId)]?.Properties?.Parameters
-    : parent.resolve(resource.parameters);
-  return Object.entries<unknown>(parameters ?? {}).map(([name, value]) => ({ value: renderResolved(value), as: `\${${name}}` }));
-}
-
-/**
- * The stack's exports: the rendered value (e.g. `${Bucket.Arn}`) and the export's name, from its
- * template when it was read, else from its `CfnOutput`s (aws-cdk-lib adds one per value another
- * stack references before validation).
- */
-function exportsOf(stack: Stack, templates: Map<Stack, any>): Array<{ value: string; name: string }> {
-  const template = templates.get(stack);
-  const outputs: Array<{ value: unknown; name: unknown }> = template !== undefined
-    ? Object.values<any>(template.Outputs ?? {}).map(o => ({ value: o?.Value, name: o?.Export?.Name }))
-    : stack.node.findAll()
-      .filter((c): c is CfnOutput => c instanceof CfnOutput && Stack.of(c) === stack)
-      .map(o => ({ value: stack.resolve(o.value), name: stack.resolve(o.exportName) }));
-  return outputs
-    .filter(o => o.name !== undefined && o.name !== null)
-    .map(o => ({ value: renderResolved(o.value), name: renderResolved(o.name) }));
 }
 
 /** The stack's template as synthesized into its assembly, if it was written there since `since`. */

@@ -7,6 +7,7 @@ import {
   AccessRequest,
   buildWorld,
   exportedValues,
+  outputValues,
   passedParameters,
   endpointPolicyFor,
   evaluate,
@@ -310,6 +311,17 @@ describe('world: template -> world', () => {
     const withParameter = { ...t, Parameters: { DataArn: { Type: 'String' } } };
     expect([...buildWorld(withParameter, { parameters }).buckets.values()][0].policy!.Statement[0].Resource).toEqual(parameters.DataArn);
     expect(() => buildWorld(withParameter)).toThrow(/parameter DataArn, which has no Default/);
+  });
+
+  test('gives a parent the outputs of its nested stack, resolved in the nested stack', () => {
+    const nested = { Resources: { Data: { Type: 'AWS::S3::Bucket' } }, Outputs: { DataArn: { Value: { 'Fn::GetAtt': ['Data', 'Arn'] } } } };
+    const outputs = outputValues(nested, { stackName: 'Nested' });
+    expect(outputs).toEqual({ DataArn: buildWorld(nested, { stackName: 'Nested' }).buckets.values().next().value!.arn });
+    const t = sharedTemplate({ bucketPolicyStatements: [{ ...delegateToAccessPoints(), Resource: { 'Fn::GetAtt': ['Child', 'Outputs.DataArn'] } }] });
+    const parent = { ...t, Resources: { ...t.Resources, Child: { Type: 'AWS::CloudFormation::Stack', Properties: { TemplateURL: 'x' } } } };
+    const parentWorld = buildWorld(parent, { nestedStackOutputs: { Child: outputs } });
+    expect([...parentWorld.buckets.values()][0].policy!.Statement[0].Resource).toEqual(outputs.DataArn);
+    expect(() => buildWorld(parent)).toThrow(/cannot resolve \{"Fn::GetAtt":\["Child","Outputs.DataArn"\]\}/);
   });
 
   test('refuses NotPrincipal (iam-simulate does not model its role-session rule)', () => {

@@ -176,6 +176,12 @@ export interface WorldOptions {
    * (see `passedParameters`). Default: each parameter's `Default`.
    */
   readonly parameters?: Readonly<Record<string, string>>;
+  /**
+   * The outputs of the template's nested stacks (see `outputValues`), by the logical ID of their
+   * `AWS::CloudFormation::Stack` resource, then by output: what `Fn::GetAtt [ID, Outputs.NAME]` gives.
+   * Default none: such an attribute then fails the build, naming it.
+   */
+  readonly nestedStackOutputs?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** The shape of `Template.fromStack(stack).toJSON()`. */
@@ -248,6 +254,15 @@ export function exportedValues(template: TemplateJson, options: WorldOptions = {
 }
 
 /**
+ * The values of a template's outputs, by output logical ID, resolved as the stack's own world
+ * resolves them: pass those of a nested stack as `nestedStackOutputs` to its parent's world.
+ */
+export function outputValues(template: TemplateJson, options: WorldOptions = {}): Record<string, string> {
+  const r = resolverOf(template, options);
+  return Object.fromEntries(Object.entries<any>(template.Outputs ?? {}).map(([id, output]) => [id, r.resolveString(output?.Value, `Outputs.${id}.Value`)]));
+}
+
+/**
  * The parameters a parent template passes to a nested stack (the `Parameters` of its
  * `AWS::CloudFormation::Stack` resource), resolved as the parent's own world resolves them: pass
  * them as `parameters` to the nested stack's world.
@@ -268,6 +283,7 @@ function resolverOf(template: TemplateJson, options: WorldOptions): Resolver {
     options.stackName ?? 'TestStack',
     options.imports ?? {},
     options.parameters ?? {},
+    options.nestedStackOutputs ?? {},
   );
 }
 
@@ -317,6 +333,7 @@ class Resolver {
     private readonly stackName: string,
     private readonly imports: Readonly<Record<string, string>>,
     private readonly parameters: Readonly<Record<string, string>>,
+    private readonly nestedStackOutputs: Readonly<Record<string, Readonly<Record<string, string>>>>,
   ) {
     this.resources = template.Resources ?? {};
   }
@@ -431,6 +448,10 @@ class Resolver {
     };
     const { partition: P, region: R, account: A } = this;
     switch (r.Type) {
+      case 'AWS::CloudFormation::Stack': {
+        const output = attr.startsWith('Outputs.') ? this.nestedStackOutputs[logicalId]?.[attr.slice('Outputs.'.length)] : undefined;
+        return output ?? fail();
+      }
       case 'AWS::S3::Bucket': {
         const n = this.physicalName(logicalId, where);
         if (attr === 'Arn') return `arn:${P}:s3:::${n}`;
