@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, Aws, CfnParameter, DefaultStackSynthesizer, ISynthesisSession, NestedStack, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
+import { App, Aspects, Aws, CfnParameter, Fn, DefaultStackSynthesizer, ISynthesisSession, NestedStack, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -743,6 +743,24 @@ describe('access report', () => {
       // Loader's GetObject and ListBucket; Bystander, not listed: the four direct probes, denied
       await expectProven(ofRegion, stacks, { grantRows: 0, directRows: 1, requests: 2 + 4 });
     }
+  }, PROOF_TIMEOUT);
+
+  test('ARNs written with Fn::Sub are read, and proven', async () => {
+    const app = new App();
+    const stack = new Stack(app, 'Data', { env: ENV });
+    const shared = new SharedBucket(stack, 'Shared');
+    const role = (id: string, action: string, resource: string) => new iam.Role(stack, id, { assumedBy: new iam.AccountRootPrincipal() })
+      .addToPolicy(new iam.PolicyStatement({ actions: [action], resources: [resource] }));
+    role('SubArn', 's3:GetObject', Fn.sub('${Arn}/reports/*', { Arn: shared.bucket.bucketArn }));
+    role('SubName', 's3:ListBucket', Fn.sub('arn:${AWS::Partition}:s3:::${Name}', { Name: shared.bucket.bucketName }));
+    role('SubLiteral', 's3:GetObject', Fn.sub('arn:${AWS::Partition}:s3:::${!Name}/*')); // the text ${Name}: no bucket of the app
+    const { report } = synthReport(app);
+    expect(report.buckets[0].direct.map(d => [d.principal.path, d.actions, d.resources])).toEqual([
+      ['Data/SubArn', ['s3:GetObject'], [expect.stringMatching(/^\$\{SharedBucket\w+\.Arn\}\/reports\/\*$/)]],
+      ['Data/SubName', ['s3:ListBucket'], [expect.stringMatching(/^arn:aws:s3:::\$\{SharedBucket\w+\}$/)]],
+    ]);
+    // SubArn's GetObject, SubName's ListBucket; SubLiteral, not listed: the four direct probes, denied
+    await expectProven(report, [stack], { grantRows: 0, directRows: 2, requests: 2 + 4 });
   }, PROOF_TIMEOUT);
 
   test('identities in a nested stack are read from its own template', () => {

@@ -43,8 +43,23 @@ export function renderResolved(value: unknown): string {
     if (fn === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) return arg[1].map(renderResolved).join(String(arg[0]));
     if (fn === 'Fn::Select' && Array.isArray(arg) && Array.isArray(arg[1]) && typeof arg[0] !== 'object') return renderResolved(arg[1][Number(arg[0])]);
     if (fn === 'Fn::ImportValue') return `\${ImportValue:${renderResolved(arg)}}`;
+    if (fn === 'Fn::Sub') return renderSub(arg) ?? `\${${JSON.stringify(value)}}`;
   }
   return `\${${JSON.stringify(value)}}`;
+}
+
+/**
+ * `Fn::Sub` with its variables put in: what remains (`${Logical}`, `${Logical.Attribute}`,
+ * `${AWS::Partition}`) is already written the way `renderResolved` writes references.
+ */
+function renderSub(arg: unknown): string | undefined {
+  const [text, variables] = typeof arg === 'string' ? [arg, {}] : Array.isArray(arg) ? [arg[0], arg[1] ?? {}] : [undefined, {}];
+  if (typeof text !== 'string' || typeof variables !== 'object') return undefined;
+  // `${!Literal}` is the text `${Literal}`, not a variable
+  return text.replace(/\$\{(!?)([^}]*)\}/g, (whole, literal: string, name: string) => {
+    if (literal) return `\${${name}}`;
+    return name in variables ? renderResolved((variables as Record<string, unknown>)[name]) : whole;
+  });
 }
 
 /** Whether a rendered value is fully known at synth time. */
