@@ -13,7 +13,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Aspects, Aws, CfnParameter, Fn, DefaultStackSynthesizer, ISynthesisSession, NestedStack, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
+import { App, Aspects, Aws, CfnOutput, CfnParameter, CfnResource, Fn, DefaultStackSynthesizer, ISynthesisSession, NestedStack, Stack, Stage, Tags, attachCustomSynthesis } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -100,24 +100,31 @@ function worldOf(stacks: Stack[]): World {
     parameters: parameters.get(stack),
     nestedStackOutputs: nestedStackOutputs.get(stack),
   });
-  const attempt = (resolve: () => void) => {
+  // Why each value could not be resolved yet: thrown if it never is.
+  const pending = new Map<string, unknown>();
+  const attempt = (what: string, resolve: () => void) => {
     try {
       resolve();
-    } catch {
-      // not yet resolvable: a later round has more values
+      pending.delete(what);
+    } catch (e) {
+      pending.set(what, e);
     }
   };
   for (let round = 0; round <= stacks.length; round++) {
     for (const stack of stacks) {
       const template = templates.get(stack)!;
-      attempt(() => imports.set(environmentOf(stack), { ...imports.get(environmentOf(stack)), ...exportedValues(template, optionsOf(stack)) }));
+      const at = stack.node.path;
+      attempt(`exports of ${at}`, () => imports.set(environmentOf(stack), { ...imports.get(environmentOf(stack)), ...exportedValues(template, optionsOf(stack)) }));
       const parent = NestedStack.isNestedStack(stack) ? stack.nestedStackParent : undefined;
       if (parent === undefined || !templates.has(parent)) continue;
       const resourceId = parent.resolve(stack.nestedStackResource!.logicalId);
-      attempt(() => parameters.set(stack, passedParameters(templates.get(parent)!, resourceId, optionsOf(parent))));
-      attempt(() => nestedStackOutputs.set(parent, { ...nestedStackOutputs.get(parent), [resourceId]: outputValues(template, optionsOf(stack)) }));
+      attempt(`parameters of ${at}`, () => parameters.set(stack, passedParameters(templates.get(parent)!, resourceId, optionsOf(parent))));
+      attempt(`outputs of ${at}`, () => nestedStackOutputs.set(parent, { ...nestedStackOutputs.get(parent), [resourceId]: outputValues(template, optionsOf(stack)) }));
     }
   }
+  // An export or an output that no world uses may stay unresolved (building a world that uses it
+  // fails); a nested stack without its parameters would silently fall back to their defaults.
+  for (const [what, error] of pending) if (what.startsWith('parameters of ')) throw error;
   const worlds = stacks.map(stack => buildWorld(templates.get(stack)!, optionsOf(stack)));
   const world = worlds.length === 1 ? worlds[0] : mergeWorlds(worlds[0], ...worlds.slice(1));
   const withAwsManaged = (p: PrincipalInfo): PrincipalInfo => ({
@@ -210,6 +217,12 @@ async function proveReport(report: AccessReportDocument, stacks: Stack[]): Promi
     }
 
     const bucketAccount = world.buckets.get(bucketName)!.account;
+    // Every row names a principal of the stacks proven (the loop below asks each of those).
+    for (const d of b.direct) {
+      const account = stacks.find(s => s.node.path === d.principal.stack)?.account;
+      const known = [...world.principals.values()].some(p => p.logicalId === d.principal.logicalId && p.account === account);
+      if (!known) tally.disagreements.push(`direct ${d.principal.path}: no such principal in the stacks proven`);
+    }
     for (const principal of [...world.principals.values()].filter(p => p.logicalId !== undefined)) {
       const stackAccounts = stacks.filter(s => s.account === principal.account).map(s => s.node.path);
       const entry = b.direct.find(d => d.principal.logicalId === principal.logicalId && stackAccounts.includes(d.principal.stack!));
@@ -674,11 +687,18 @@ describe('access report', () => {
       shared.bucket.grantRead(new iam.Role(nested, 'NestedLoader', { assumedBy: new iam.AccountRootPrincipal() }));
       const deeper = new NestedStack(nested, 'Deeper');
       shared.bucket.grantWrite(new iam.Role(deeper, 'DeeperWriter', { assumedBy: new iam.AccountRootPrincipal() }));
+      // A parameter of its own, given the bucket's ARN by a property override of the stack resource.
+      const overridden = new NestedStack(data, 'Overridden');
+      const target = new CfnParameter(overridden, 'Target', { default: 'arn:aws:s3:::decoy' });
+      new iam.Role(overridden, 'OverriddenReader', { assumedBy: new iam.AccountRootPrincipal() })
+        .addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`${target.valueAsString}/*`] }));
+      (overridden.nestedStackResource as CfnResource).addPropertyOverride('Parameters.Target', shared.bucket.bucketArn);
       const { report } = synthReport(app);
       const status = denyDirectAccess ? 'denied' : 'allowed';
       const direct = report.buckets[0].direct;
       expect(direct.map(d => [d.principal.path, d.status])).toEqual([
         ['Consumers/ByName', status], ['Consumers/Loader', status], ['Data/Nested/Deeper/DeeperWriter', status], ['Data/Nested/NestedLoader', status],
+        ['Data/Overridden/OverriddenReader', status],
       ]);
       expect(direct[0]).toMatchObject({ actions: ['s3:PutObject'], resources: [expect.stringMatching(/^arn:aws:s3:::\$\{ImportValue:Data:ExportsOutputRefShared.*\}\/drop\/\*$/)] });
       expect(direct[1].actions).toEqual(expect.arrayContaining(['s3:GetObject', 's3:ListBucket']));
@@ -687,12 +707,12 @@ describe('access report', () => {
       expect(direct[2].actions).toEqual(expect.arrayContaining(['s3:PutObject', 's3:DeleteObject']));
       expect(direct[3].resources).toEqual(expect.arrayContaining([expect.stringMatching(/^\$\{referencetoData.*Arn\}\/\*$/)]));
       // The probes of the listed: Loader and NestedLoader GetObject and ListBucket, ByName PutObject,
-      // DeeperWriter PutObject and DeleteObject, allowed unless denied; Elsewhere, not listed, is
-      // asked the four direct probes and denied each.
-      const tally = await proveReport(report, [data, nested, deeper, consumers]);
+      // DeeperWriter PutObject and DeleteObject, OverriddenReader GetObject, allowed unless denied;
+      // Elsewhere, not listed, is asked the four direct probes and denied each.
+      const tally = await proveReport(report, [data, nested, deeper, overridden, consumers]);
       expect(tally.disagreements).toEqual([]);
       expect({ directRows: tally.directRows, requests: tally.requests, allowed: tally.allowed })
-        .toEqual({ directRows: 4, requests: 7 + 4, allowed: denyDirectAccess ? 0 : 7 });
+        .toEqual({ directRows: 5, requests: 8 + 4, allowed: denyDirectAccess ? 0 : 8 });
     }
     // AccessReportGuard, which reads the constructs at validation, sees them too.
     const app = new App();
@@ -761,6 +781,43 @@ describe('access report', () => {
     ]);
     // SubArn's GetObject, SubName's ListBucket; SubLiteral, not listed: the four direct probes, denied
     await expectProven(report, [stack], { grantRows: 0, directRows: 2, requests: 2 + 4 });
+  }, PROOF_TIMEOUT);
+
+  test('export names are read as each stack deploys them; names made from parameters are never matched', async () => {
+    const app = new App();
+    const reader = (stack: Stack, resource: string) => new iam.Role(stack, 'Loader', { assumedBy: new iam.AccountRootPrincipal() })
+      .addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [resource] }));
+    const exporting = (id: string, exportName: (stack: Stack) => string) => {
+      const stack = new Stack(app, id, { env: ENV });
+      const shared = new SharedBucket(stack, 'Shared', { bucketName: `bucket-${id.toLowerCase()}` });
+      new CfnOutput(stack, 'BucketArn', { value: shared.bucket.bucketArn, exportName: exportName(stack) });
+      return stack;
+    };
+    // A exports "A-arn" (its own stack name), B exports "C-arn"; C imports "${AWS::StackName}-arn", i.e. "C-arn": B's bucket.
+    const a = exporting('A', () => Fn.sub('${AWS::StackName}-arn'));
+    const b = exporting('B', () => 'C-arn');
+    const c = new Stack(app, 'C', { env: ENV });
+    reader(c, `${Fn.importValue(Fn.sub('${AWS::StackName}-arn'))}/*`);
+    // P1 and P2 export "${Prefix}-arn" with parameters of their own; D imports its own "${Prefix}-arn":
+    // which bucket that is depends on the values given at deployment, so neither is listed.
+    const prefixed = (stack: Stack) => `${new CfnParameter(stack, 'Prefix', { default: 'same' }).valueAsString}-arn`;
+    exporting('P1', prefixed);
+    exporting('P2', prefixed);
+    const d = new Stack(app, 'D', { env: ENV });
+    reader(d, `${Fn.importValue(prefixed(d))}/*`);
+
+    const { report } = synthReport(app);
+    expect(report.buckets.map(bucket => [bucket.bucket, bucket.direct.map(row => row.principal.path)])).toEqual([
+      ['bucket-a', []],
+      ['bucket-b', ['C/Loader']],
+      ['bucket-p1', []],
+      ['bucket-p2', []],
+    ]);
+    expect(report.buckets[1].direct[0].resources).toEqual(['${ImportValue:C-arn}/*']);
+    expect(buildAccessReport(AccessReportRecorder.tryOf(app)!, FROM_CONSTRUCTS)).toEqual(report);
+    // C/Loader's GetObject on bucket-b; A's and B's stacks have no other principal: C/Loader is also asked of bucket-a, denied
+    const ofBuckets = (...names: string[]) => ({ ...report, buckets: report.buckets.filter(bucket => names.includes(bucket.bucket)) });
+    await expectProven(ofBuckets('bucket-a', 'bucket-b'), [a, b, c], { grantRows: 0, directRows: 1, requests: 1 + 4 });
   }, PROOF_TIMEOUT);
 
   test('identities in a nested stack are read from its own template', () => {

@@ -6,6 +6,7 @@ import { AWS_MANAGED_S3_POLICIES, awsManagedPolicyName } from './aws-managed-pol
 import { BUCKET_LEVEL_DATA_ACTIONS, DATA_ACTION_NAMES, actionMatches, globToRegExp } from './data-actions';
 import { referenceForms } from './reference-forms';
 import { isKnown, renderResolved } from './render-value';
+import { renderedProperties } from './rendered-resource';
 
 /**
  * Which identities of the app reach a bucket with their OWN identity policies, without an access
@@ -172,7 +173,7 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], sour
   for (const policy of held) {
     for (const statement of asArray(policy.document?.Statement)) {
       for (const bucket of buckets) {
-        const reach = statementReach(statement, arnsIn(bucket, policy.stack));
+        const reach = statementReach(statement, arnsIn(bucket, policy.stack), policy.stack);
         if (reach === undefined) continue;
         for (const identity of identitiesHolding(policy)) {
           const perBucket = findings.get(bucket.key) ?? new Map<Scanned, DirectFinding>();
@@ -196,8 +197,15 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], sour
   return new Map([...findings].map(([key, perBucket]) => [key, [...perBucket.values()]]));
 }
 
-/** The data actions and resources of an Allow statement that reach the bucket, if any. */
-export function statementReach(statement: any, bucketArns: string[]): { actions: string[]; resources: string[]; conditional: boolean } | undefined {
+/** What a statement allows on a bucket without an access point. */
+export interface StatementReach {
+  readonly actions: string[];
+  readonly resources: string[];
+  readonly conditional: boolean;
+}
+
+/** The data actions and resources of an Allow statement (of a policy in `stack`) that reach the bucket, if any. */
+export function statementReach(statement: any, bucketArns: string[], stack?: Stack): StatementReach | undefined {
   if (statement?.Effect !== 'Allow') return undefined;
   const conditionKeys = Object.values(statement.Condition ?? {}).flatMap(block => Object.keys(block as object)).map(k => k.toLowerCase());
   if (conditionKeys.some(key => ACCESS_POINT_KEYS.includes(key))) return undefined;
@@ -207,12 +215,12 @@ export function statementReach(statement: any, bucketArns: string[]): { actions:
   let onObjects: string[];
   if (statement.NotResource !== undefined) {
     // Everything but some resources: it reaches the bucket unless it excludes it; say so plainly.
-    const excluded = asArray(statement.NotResource).map(r => normalizeArn(renderResolved(r)));
+    const excluded = asArray(statement.NotResource).map(r => normalizeArn(renderResolved(r, stack)));
     const label = [`NotResource ${excluded.join(', ')}`];
     onBucket = bucketArns.some(arn => excluded.some(e => matchesBucket(e, arn))) ? [] : label;
     onObjects = bucketArns.some(arn => excluded.some(e => e === '*' || e === `${arn}/*`)) ? [] : label;
   } else {
-    const resources = asArray(statement.Resource).map(r => normalizeArn(renderResolved(r)));
+    const resources = asArray(statement.Resource).map(r => normalizeArn(renderResolved(r, stack)));
     onBucket = resources.filter(r => bucketArns.some(arn => matchesBucket(r, arn)));
     onObjects = resources.filter(r => bucketArns.some(arn => matchesObjects(r, arn)));
   }
@@ -276,12 +284,9 @@ function fromTemplate(stack: Stack, template: any): Scanned[] {
 }
 
 function fromConstructs(stack: Stack): Scanned[] {
-  return iamResources(stack).map(c => {
-    // The resource as CloudFormation receives it, overrides included.
-    const rendered = stack.resolve((c as any)._toCloudFormation());
-    const body: any = Object.values(rendered?.Resources ?? {})[0] ?? {};
-    return { stack, logicalId: stack.resolve(c.logicalId), type: c.cfnResourceType, props: body.Properties ?? {}, resource: () => c };
-  });
+  return iamResources(stack).map(c => ({
+    stack, logicalId: stack.resolve(c.logicalId), type: c.cfnResourceType, props: renderedProperties(c), resource: () => c,
+  }));
 }
 
 /** The IAM L1 constructs of the stack (its nested stacks have their own templates). */

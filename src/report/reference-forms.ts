@@ -1,5 +1,6 @@
-import { CfnOutput, CfnStack, NestedStack, Stack, Token } from 'aws-cdk-lib';
-import { isKnown, renderResolved } from './render-value';
+import { CfnOutput, NestedStack, Stack, Token } from 'aws-cdk-lib';
+import { isKnown, renderExportName, renderResolved } from './render-value';
+import { renderedProperties } from './rendered-resource';
 
 /**
  * How the stacks of an app name a resource of one stack by reference. In its own stack an ARN such
@@ -10,8 +11,8 @@ import { isKnown, renderResolved } from './render-value';
  * of times (a nested stack of a stack that imports the bucket, ...).
  *
  * Only outputs and parameters that carry a bare reference are followed: an export of
- * `${Bucket.Arn}/*` is not. Nor are references across Regions (`crossRegionReferences`, through
- * SSM parameters).
+ * `${Bucket.Arn}/*` is not, nor an export whose name is made from a parameter, nor references
+ * across Regions (`crossRegionReferences`, through SSM parameters).
  */
 export function referenceForms(origin: Stack, arns: string[], stacks: Stack[], templates: ReadonlyMap<Stack, any>): Map<Stack, Set<string>> {
   const forms = new Map<Stack, Set<string>>();
@@ -50,11 +51,16 @@ function substituted(arns: string[], passed: Passed[]): string[] {
   return arns.flatMap(arn => references.filter(p => arn.includes(p.value)).map(p => arn.split(p.value).join(p.as)));
 }
 
-/** What other stacks import from the stack: `${ImportValue:EXPORT}` for each of its exports. */
+/**
+ * What other stacks import from the stack: `${ImportValue:EXPORT}` for each of its exports whose
+ * name is known at synth (a name made from a parameter may be any).
+ */
 function importsOf(stack: Stack, templates: ReadonlyMap<Stack, any>): Passed[] {
   return outputs(stack, templates)
     .filter(o => o.exportName !== undefined && o.exportName !== null)
-    .map(o => ({ value: renderResolved(o.value), as: `\${ImportValue:${renderResolved(o.exportName)}}` }));
+    .map(o => ({ value: renderResolved(o.value), name: renderExportName(o.exportName, stack) }))
+    .filter(e => isKnown(e.name))
+    .map(e => ({ value: e.value, as: `\${ImportValue:${e.name}}` }));
 }
 
 /** What a nested stack's parent reads from it: `${RESOURCE.Outputs.OUTPUT}` for each of its outputs. */
@@ -68,12 +74,12 @@ function outputsOf(nested: NestedStack, templates: ReadonlyMap<Stack, any>): Pas
 /** What a nested stack's parent passes it: `${PARAMETER}` for each parameter of its stack resource. */
 function parametersOf(nested: NestedStack, templates: ReadonlyMap<Stack, any>): Passed[] {
   const parent = nested.nestedStackParent!;
-  const resource = nested.nestedStackResource as CfnStack | undefined;
+  const resource = nested.nestedStackResource;
   if (resource === undefined) return [];
   const template = templates.get(parent);
   const parameters = template !== undefined
     ? template.Resources?.[parent.resolve(resource.logicalId)]?.Properties?.Parameters
-    : parent.resolve(resource.parameters);
+    : renderedProperties(resource).Parameters;
   return Object.entries<unknown>(parameters ?? {}).map(([name, value]) => ({ value: renderResolved(value), as: `\${${name}}` }));
 }
 

@@ -29,36 +29,55 @@ export function withRenderCache<T>(build: () => T): T {
   }
 }
 
-/** Like `renderValue`, for a value already resolved (e.g. a template fragment). */
-export function renderResolved(value: unknown): string {
+/**
+ * Like `renderValue`, for a value already resolved (e.g. a template fragment). Given the stack the
+ * value is in, the names of imports are written with that stack's name, account and Region where
+ * known (see `renderExportName`).
+ */
+export function renderResolved(value: unknown, stack?: Stack): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return value.map(renderResolved).join(',');
+  const render = (v: unknown) => renderResolved(v, stack);
+  if (Array.isArray(value)) return value.map(render).join(',');
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 1) {
     const [fn, arg] = entries[0];
-    if (fn === 'Ref') return `\${${renderResolved(arg)}}`;
-    if (fn === 'Fn::GetAtt' && Array.isArray(arg)) return `\${${arg.map(renderResolved).join('.')}}`;
-    if (fn === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) return arg[1].map(renderResolved).join(String(arg[0]));
-    if (fn === 'Fn::Select' && Array.isArray(arg) && Array.isArray(arg[1]) && typeof arg[0] !== 'object') return renderResolved(arg[1][Number(arg[0])]);
-    if (fn === 'Fn::ImportValue') return `\${ImportValue:${renderResolved(arg)}}`;
-    if (fn === 'Fn::Sub') return renderSub(arg) ?? `\${${JSON.stringify(value)}}`;
+    if (fn === 'Ref') return `\${${render(arg)}}`;
+    if (fn === 'Fn::GetAtt' && Array.isArray(arg)) return `\${${arg.map(render).join('.')}}`;
+    if (fn === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) return arg[1].map(render).join(String(arg[0]));
+    if (fn === 'Fn::Select' && Array.isArray(arg) && Array.isArray(arg[1]) && typeof arg[0] !== 'object') return render(arg[1][Number(arg[0])]);
+    if (fn === 'Fn::ImportValue') return `\${ImportValue:${renderExportName(arg, stack)}}`;
+    if (fn === 'Fn::Sub') return renderSub(arg, stack) ?? `\${${JSON.stringify(value)}}`;
   }
   return `\${${JSON.stringify(value)}}`;
+}
+
+/**
+ * An export's name as one account and Region know it: names are global there, so the stack's own
+ * name, account and Region (where known at synth) replace `${AWS::StackName}`, `${AWS::AccountId}`
+ * and `${AWS::Region}`. A name that still holds a reference (a parameter) is not known at synth.
+ */
+export function renderExportName(name: unknown, stack?: Stack): string {
+  let rendered = renderResolved(name, stack);
+  if (stack === undefined) return rendered;
+  for (const [pseudo, known] of [['AWS::StackName', stack.stackName], ['AWS::AccountId', stack.account], ['AWS::Region', stack.region]]) {
+    if (!Token.isUnresolved(known)) rendered = rendered.split(`\${${pseudo}}`).join(known);
+  }
+  return rendered;
 }
 
 /**
  * `Fn::Sub` with its variables put in: what remains (`${Logical}`, `${Logical.Attribute}`,
  * `${AWS::Partition}`) is already written the way `renderResolved` writes references.
  */
-function renderSub(arg: unknown): string | undefined {
+function renderSub(arg: unknown, stack: Stack | undefined): string | undefined {
   const [text, variables] = typeof arg === 'string' ? [arg, {}] : Array.isArray(arg) ? [arg[0], arg[1] ?? {}] : [undefined, {}];
-  if (typeof text !== 'string' || typeof variables !== 'object') return undefined;
+  if (typeof text !== 'string' || typeof variables !== 'object' || variables === null) return undefined;
   // `${!Literal}` is the text `${Literal}`, not a variable
   return text.replace(/\$\{(!?)([^}]*)\}/g, (whole, literal: string, name: string) => {
     if (literal) return `\${${name}}`;
-    return name in variables ? renderResolved((variables as Record<string, unknown>)[name]) : whole;
+    return Object.prototype.hasOwnProperty.call(variables, name) ? renderResolved((variables as Record<string, unknown>)[name], stack) : whole;
   });
 }
 
