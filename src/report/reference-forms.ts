@@ -58,7 +58,7 @@ function substituted(arns: string[], passed: Passed[]): string[] {
 function importsOf(stack: Stack, templates: ReadonlyMap<Stack, any>): Passed[] {
   return outputs(stack, templates)
     .filter(o => o.exportName !== undefined && o.exportName !== null)
-    .map(o => ({ value: renderResolved(o.value), name: renderExportName(o.exportName, stack) }))
+    .map(o => ({ value: renderResolved(o.value, stack), name: renderExportName(o.exportName, stack) }))
     .filter(e => isKnown(e.name))
     .map(e => ({ value: e.value, as: `\${ImportValue:${e.name}}` }));
 }
@@ -68,7 +68,7 @@ function outputsOf(nested: NestedStack, templates: ReadonlyMap<Stack, any>): Pas
   const resource = nested.nestedStackResource;
   if (resource === undefined) return [];
   const resourceId = nested.nestedStackParent!.resolve(resource.logicalId);
-  return outputs(nested, templates).map(o => ({ value: renderResolved(o.value), as: `\${${resourceId}.Outputs.${o.logicalId}}` }));
+  return outputs(nested, templates).map(o => ({ value: renderResolved(o.value, nested), as: `\${${resourceId}.Outputs.${o.logicalId}}` }));
 }
 
 /** What a nested stack's parent passes it: `${PARAMETER}` for each parameter of its stack resource. */
@@ -80,7 +80,7 @@ function parametersOf(nested: NestedStack, templates: ReadonlyMap<Stack, any>): 
   const parameters = template !== undefined
     ? template.Resources?.[parent.resolve(resource.logicalId)]?.Properties?.Parameters
     : renderedProperties(resource).Parameters;
-  return Object.entries<unknown>(parameters ?? {}).map(([name, value]) => ({ value: renderResolved(value), as: `\${${name}}` }));
+  return Object.entries<unknown>(parameters ?? {}).map(([name, value]) => ({ value: renderResolved(value, parent), as: `\${${name}}` }));
 }
 
 /**
