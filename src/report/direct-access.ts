@@ -168,7 +168,7 @@ export function scanDirectAccess(root: IConstruct, buckets: BucketTarget[], sour
       perStack = new Map(stacks.map(s => [s, [...bucket.arns.filter(isKnown), ...forms.get(s) ?? []]]));
       elsewhere.set(bucket, perStack);
     }
-    return perStack.get(stack) ?? bucket.arns.filter(isKnown);
+    return perStack.get(stack)!; // every policy is in one of `stacks`
   };
   for (const policy of held) {
     for (const statement of asArray(policy.document?.Statement)) {
